@@ -1,0 +1,285 @@
+package catalog
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+)
+
+// decoder turns a yaml.Node tree into the catalog's structs strictly: unknown
+// keys, duplicate keys and wrong types are errors, every one of them reported
+// with file, line and key path. It records the line of every key path it
+// visits so that later validation can point at the right line too.
+type decoder struct {
+	file  string
+	errs  *Errors
+	lines map[string]int
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	*d.errs = append(*d.errs, Error{Pos: Position{File: d.file, Line: line}, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+var (
+	durationType  = reflect.TypeOf(Duration(0))
+	thresholdType = reflect.TypeOf(Threshold{})
+	targetType    = reflect.TypeOf(Target{})
+)
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an unsupported node"
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// decode fills v (addressable) from n. It returns false when nothing usable
+// was decoded.
+func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if d.lines != nil {
+		if _, ok := d.lines[path]; !ok {
+			d.lines[path] = n.Line
+		}
+	}
+	t := v.Type()
+	switch t {
+	case durationType:
+		d.decodeDuration(n, path, v)
+		return
+	case thresholdType:
+		d.decodeThreshold(n, path, v)
+		return
+	case targetType:
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			f, err := strconv.ParseFloat(n.Value, 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				d.errorf(n, path, "expected a number or a mapping with sql, got %s", kindName(n))
+				return
+			}
+			v.Set(reflect.ValueOf(Target{Value: f}))
+			return
+		}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return
+		}
+		p := reflect.New(t.Elem())
+		d.decode(n, path, p.Elem())
+		v.Set(p)
+	case reflect.Struct:
+		d.decodeStruct(n, path, v)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorf(n, path, "expected a list, got %s", kindName(n))
+			return
+		}
+		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			d.decode(c, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.errorf(n, path, "expected a mapping, got %s", kindName(n))
+			return
+		}
+		m := reflect.MakeMap(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			kp := joinPath(path, k.Value)
+			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+				d.errorf(k, kp, "duplicate key %q", k.Value)
+				continue
+			}
+			e := reflect.New(t.Elem()).Elem()
+			d.decode(val, kp, e)
+			m.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), e)
+		}
+		v.Set(m)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+			d.errorf(n, path, "expected a string, got %s", kindName(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			d.errorf(n, path, "expected an integer, got %s", kindName(n))
+			return
+		}
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil {
+			d.errorf(n, path, "expected an integer, got %s", kindName(n))
+			return
+		}
+		v.SetInt(i)
+	case reflect.Float64:
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+			d.errorf(n, path, "expected a number, got %s", kindName(n))
+			return
+		}
+		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			d.errorf(n, path, "expected a finite number, got %s", kindName(n))
+			return
+		}
+		v.SetFloat(f)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			d.errorf(n, path, "expected true or false, got %s", kindName(n))
+			return
+		}
+		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
+	default:
+		panic("catalog: no decoder for " + t.String())
+	}
+}
+
+// fieldIndex maps yaml keys to struct field indices.
+func fieldIndex(t reflect.Type) (map[string]int, []string) {
+	idx := map[string]int{}
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		if tag == "" || tag == "-" || !f.IsExported() {
+			continue
+		}
+		idx[tag] = i
+		keys = append(keys, tag)
+	}
+	return idx, keys
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "expected a mapping, got %s", kindName(n))
+		return
+	}
+	idx, keys := fieldIndex(v.Type())
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		kp := joinPath(path, k.Value)
+		if seen[k.Value] {
+			d.errorf(k, kp, "duplicate key %q", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		fi, ok := idx[k.Value]
+		if !ok {
+			msg := fmt.Sprintf("unknown key %q", k.Value)
+			if s := suggest(k.Value, keys); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			d.errorf(k, kp, "%s", msg)
+			continue
+		}
+		if d.lines != nil {
+			d.lines[kp] = k.Line
+		}
+		d.decode(val, kp, v.Field(fi))
+	}
+}
+
+func (d *decoder) decodeDuration(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, path, "expected a duration such as 30s, 5m or 1h, got %s", kindName(n))
+		return
+	}
+	md, err := model.ParseDuration(n.Value)
+	if err != nil {
+		d.errorf(n, path, "invalid duration %q: use a number and a unit (ms, s, m, h, d, w), such as 30s or 5m", n.Value)
+		return
+	}
+	if md <= 0 {
+		d.errorf(n, path, "duration must be positive, got %q", n.Value)
+		return
+	}
+	v.SetInt(int64(time.Duration(md)))
+}
+
+func (d *decoder) decodeThreshold(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, path, "expected a number or a percentage of the target such as 90%%, got %s", kindName(n))
+		return
+	}
+	s := strings.TrimSpace(n.Value)
+	th := Threshold{}
+	if strings.HasSuffix(s, "%") {
+		th.OfTarget = true
+		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		d.errorf(n, path, "expected a number or a percentage of the target such as 90%%, got %s", kindName(n))
+		return
+	}
+	if th.OfTarget && f < 0 {
+		d.errorf(n, path, "a percentage of the target must not be negative, got %q", n.Value)
+		return
+	}
+	th.Value = f
+	v.Set(reflect.ValueOf(th))
+}
+
+// suggest returns the known key closest to k when it is a likely typo.
+func suggest(k string, keys []string) string {
+	best, bestD := "", 3
+	for _, c := range keys {
+		if dd := editDistance(k, c); dd < bestD {
+			best, bestD = c, dd
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

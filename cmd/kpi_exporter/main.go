@@ -1,0 +1,67 @@
+// Command kpi_exporter serves a KPI catalog's SQL results to Prometheus and
+// generates the rules, dashboards and documents that watch them. This package
+// holds flags and wiring only: each subcommand lives in its own file and calls
+// into the packages that do the work.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/common/version"
+)
+
+// Exit codes, as promtool uses them.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitLint    = 3
+)
+
+// subcommand is one kpi_exporter command. Each registers its flags on the
+// kingpin application when it is created.
+type subcommand interface {
+	// FullCommand is the name kingpin reports when the command is selected.
+	FullCommand() string
+	Run(ctx context.Context, stdout, stderr io.Writer) int
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run parses args and runs the selected command. stdout and stderr are
+// injected so that tests can read them.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := kingpin.New("kpi_exporter", "Serves a catalog of business KPIs, defined as SQL, to Prometheus, and generates the rules, alerts, dashboards and documents that watch them.")
+	app.Version(version.Print("kpi_exporter"))
+	app.HelpFlag.Short('h')
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	app.Terminate(nil)
+
+	cmds := []subcommand{
+		// Each subcommand file adds its constructor here.
+	}
+	selected, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter: %v\n", err)
+		return exitUsage
+	}
+	for _, c := range cmds {
+		if c.FullCommand() == selected {
+			return c.Run(ctx, stdout, stderr)
+		}
+	}
+	// --help and --version print and land here.
+	return exitOK
+}
