@@ -1,0 +1,56 @@
+# kpi_exporter: the two commands a newcomer needs are `make run` and `make test`.
+
+GO          ?= go
+BINARY      := kpi_exporter
+PKG         := github.com/kpi-exporter/kpi_exporter
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH      ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+LDFLAGS     := -s -w \
+	-X github.com/prometheus/common/version.Version=$(VERSION) \
+	-X github.com/prometheus/common/version.Revision=$(REVISION) \
+	-X github.com/prometheus/common/version.Branch=$(BRANCH)
+# Debian packages the tests run for real: database servers and their clients,
+# Prometheus (promtool) and Alertmanager (amtool).
+TEST_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client prometheus prometheus-alertmanager
+TEST_TIMEOUT  ?= 45m
+
+.PHONY: all build run test test-deps lint fmt vet
+
+all: build
+
+## build: a static binary (CGO_ENABLED=0: the SQLite driver is pure Go)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kpi_exporter
+
+## run: build, then serve config.example.yaml (the built-in SQLite demo) on :9786
+run: build
+	./$(BINARY) --config.file=config.example.yaml
+
+## test-deps: install the Debian packages the tests need, when missing
+test-deps:
+	@missing=""; \
+	for p in $(TEST_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## test: install what the tests need, then run every test with the race detector
+test: test-deps vet
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## lint: formatting and vet
+lint: vet
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
