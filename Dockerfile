@@ -15,7 +15,7 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/kpi_exporter /usr/local/bin/kpi_exporter
 COPY config.example.yaml /etc/kpi_exporter/config.yaml
 USER 65532:65532
-WORKDIR /var/lib/kpi_exporter
+WORKDIR /home/nonroot
 EXPOSE 9786
 ENTRYPOINT ["/usr/local/bin/kpi_exporter"]
 CMD ["--config.file=/etc/kpi_exporter/config.yaml"]
