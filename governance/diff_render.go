@@ -1,0 +1,167 @@
+package governance
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// summary is the one-line count of a report.
+func (r DiffReport) summary() string {
+	if r.Changes() == 0 {
+		return "no KPI changes"
+	}
+	return fmt.Sprintf("%d changes in %d KPIs: %d breaking, %d change numbers, %d info",
+		r.Changes(), len(r.KPIs), r.Count(ImpactBreaking), r.Count(ImpactNumbers), r.Count(ImpactInfo))
+}
+
+func hashes(d KPIDiff) string {
+	switch {
+	case d.OldHash == "":
+		return "definition " + d.NewHash
+	case d.NewHash == "":
+		return "definition " + d.OldHash
+	case d.OldHash == d.NewHash:
+		return "definition " + d.NewHash + " (unchanged)"
+	}
+	return "definition " + d.OldHash + " -> " + d.NewHash
+}
+
+func impactTag(i Impact) string {
+	if i == ImpactBreaking {
+		return "BREAKING"
+	}
+	return string(i)
+}
+
+// DiffText renders the report for a terminal or a CI log.
+func DiffText(r DiffReport) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "KPI catalog diff: %s.\n", r.summary())
+	for _, d := range r.KPIs {
+		fmt.Fprintf(&b, "\n%s (team %s) %s, %s\n", d.Name, d.Team, d.Status, hashes(d))
+		for _, c := range d.Changes {
+			fmt.Fprintf(&b, "  %-15s %s", impactTag(c.Impact), c.What)
+			if c.Field == "sql" {
+				b.WriteString(":\n")
+				for _, l := range lineDiff(c.Old, c.New) {
+					fmt.Fprintf(&b, "      %s\n", strings.TrimRight(l, " "))
+				}
+				continue
+			}
+			b.WriteString(oldNew(c, func(s string) string { return s }))
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
+
+func oldNew(c Change, quote func(string) string) string {
+	if c.Field != "kpi" && c.Field != "labels" && c.Old != c.New {
+		// A key set or unset on one side: say so rather than print nothing.
+		o, n := c.Old, c.New
+		if o == "" {
+			o = "none"
+		}
+		if n == "" {
+			n = "none"
+		}
+		return ": " + quote(o) + " -> " + quote(n)
+	}
+	switch {
+	case c.Old != "" && c.New != "":
+		return ": " + quote(c.Old) + " -> " + quote(c.New)
+	case c.Old != "":
+		return ": " + quote(c.Old)
+	case c.New != "":
+		return ": " + quote(c.New)
+	}
+	return ""
+}
+
+// DiffMarkdown renders the report as Markdown to paste into a code review.
+func DiffMarkdown(r DiffReport) []byte {
+	var b bytes.Buffer
+	b.WriteString("### KPI catalog changes\n\n")
+	if r.Changes() == 0 {
+		b.WriteString("No KPI changes.\n")
+		return b.Bytes()
+	}
+	fmt.Fprintf(&b, "%s.\n\n", r.summary())
+	b.WriteString("| KPI | Change | Impact | Definition |\n| --- | --- | --- | --- |\n")
+	code := func(s string) string { return "`" + cell(s) + "`" }
+	var sql []KPIDiff
+	for _, d := range r.KPIs {
+		for i, c := range d.Changes {
+			name, def := "", ""
+			if i == 0 {
+				name = code(d.Name)
+				def = strings.ReplaceAll(strings.TrimPrefix(hashes(d), "definition "), "->", "→")
+			}
+			what := c.What
+			if c.Field == "sql" {
+				what += " (below)"
+				sql = append(sql, d)
+			} else {
+				what += strings.ReplaceAll(oldNew(c, code), "->", "→")
+			}
+			imp := string(c.Impact)
+			if c.Impact == ImpactBreaking {
+				imp = "**breaking**"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, what, imp, def)
+		}
+	}
+	for _, d := range sql {
+		for _, c := range d.Changes {
+			if c.Field != "sql" {
+				continue
+			}
+			fmt.Fprintf(&b, "\n<details><summary>SQL of <code>%s</code></summary>\n\n```diff\n", d.Name)
+			for _, l := range lineDiff(c.Old, c.New) {
+				b.WriteString(strings.TrimRight(l, " ") + "\n")
+			}
+			b.WriteString("```\n\n</details>\n")
+		}
+	}
+	return b.Bytes()
+}
+
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
+}
+
+// lineDiff returns a unified-style line diff of two texts ("- ", "+ ", "  "),
+// from their longest common subsequence of lines.
+func lineDiff(a, b string) []string {
+	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			out = append(out, "  "+x[i])
+			i, j = i+1, j+1
+		case j < len(y) && (i == len(x) || lcs[i][j+1] > lcs[i+1][j]):
+			out = append(out, "+ "+y[j])
+			j++
+		default:
+			out = append(out, "- "+x[i])
+			i++
+		}
+	}
+	return out
+}

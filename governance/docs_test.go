@@ -1,0 +1,47 @@
+package governance
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDocsGolden(t *testing.T) {
+	c := load(t, "../config.example.yaml")
+	md, err := Docs(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "docs/kpis.md", md)
+}
+
+func TestDocsListEveryKPIUnderItsTeam(t *testing.T) {
+	c := load(t, "../config.example.yaml")
+	md, err := Docs(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(md)
+	if !strings.HasPrefix(doc, DocsHeader) {
+		t.Error("the dictionary lacks the generated-file header")
+	}
+	for _, k := range c.KPIs {
+		team := strings.Index(doc, "\n## Team "+k.Team+"\n")
+		at := strings.Index(doc, "\n### "+k.Name+"\n")
+		if team < 0 || at < team {
+			t.Errorf("%s is missing, or not under team %s", k.Name, k.Team)
+			continue
+		}
+		section := doc[at:]
+		if next := strings.Index(section[1:], "\n### "); next >= 0 {
+			section = section[:next+1]
+		}
+		for _, want := range []string{k.Owner, k.MetricName(), c.DashboardURL(k), k.DefinitionHash(), "```sql\n" + strings.TrimSpace(k.SQL)} {
+			if !strings.Contains(section, want) {
+				t.Errorf("%s: section lacks %q", k.Name, want)
+			}
+		}
+	}
+	if strings.Contains(doc, "kpi_demo.db") {
+		t.Error("the dictionary shows a DSN")
+	}
+}
