@@ -1,0 +1,427 @@
+package collector
+
+import (
+	"database/sql"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// valueKind is what a scanned value turned out to be.
+type valueKind uint8
+
+const (
+	valueOK valueKind = iota
+	valueNull
+	valueNotNumber
+)
+
+// valueHolder scans a value column straight from the driver's value, without
+// an intermediate copy. Numbers, decimals (also as text), booleans (1 or 0)
+// and timestamps (Unix seconds) are accepted. NaN and infinities are not: a
+// KPI value is a measured number, and NaN would make every alert comparison
+// silently false.
+type valueHolder struct {
+	v    float64
+	kind valueKind
+}
+
+func (h *valueHolder) Scan(src any) error {
+	h.kind = valueOK
+	switch x := src.(type) {
+	case nil:
+		h.kind = valueNull
+	case int64:
+		h.v = float64(x)
+	case float64:
+		h.v = x
+	case float32:
+		h.v = float64(x)
+	case int32:
+		h.v = float64(x)
+	case uint64:
+		h.v = float64(x)
+	case bool:
+		h.v = 0
+		if x {
+			h.v = 1
+		}
+	case time.Time:
+		h.v = float64(x.UnixNano()) / 1e9
+	case []byte:
+		h.parse(unsafe.String(unsafe.SliceData(x), len(x)))
+	case string:
+		h.parse(x)
+	default:
+		h.kind = valueNotNumber
+	}
+	if h.kind == valueOK && (math.IsNaN(h.v) || math.IsInf(h.v, 0)) {
+		h.kind = valueNotNumber
+	}
+	return nil
+}
+
+// parse reads a decimal number written as text. It never keeps s, which may
+// point into the driver's buffer.
+func (h *valueHolder) parse(s string) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "true", "t":
+			h.v = 1
+			return
+		case "false", "f":
+			h.v = 0
+			return
+		}
+		h.kind = valueNotNumber
+		return
+	}
+	h.v = f
+}
+
+// labelHolder scans a label column. Text from the driver's buffer is interned,
+// so a label value repeated over many rows is stored once. NULL becomes the
+// empty string, which Prometheus treats as an absent label.
+type labelHolder struct {
+	s       string
+	invalid bool
+	intern  map[string]string
+}
+
+func (h *labelHolder) Scan(src any) error {
+	h.invalid = false
+	switch x := src.(type) {
+	case nil:
+		h.s = ""
+	case []byte:
+		if s, ok := h.intern[string(x)]; ok {
+			h.s = s
+			return nil
+		}
+		if !utf8.Valid(x) {
+			h.invalid = true
+			return nil
+		}
+		s := string(x)
+		h.intern[s] = s
+		h.s = s
+	case string:
+		if !utf8.ValidString(x) {
+			h.invalid = true
+			return nil
+		}
+		if s, ok := h.intern[x]; ok {
+			h.s = s
+		} else {
+			h.intern[x] = x
+			h.s = x
+		}
+	case int64:
+		h.s = strconv.FormatInt(x, 10)
+	case float64:
+		h.s = strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		h.s = strconv.FormatBool(x)
+	case time.Time:
+		h.s = x.UTC().Format(time.RFC3339)
+	default:
+		h.s = fmt.Sprint(x)
+	}
+	return nil
+}
+
+// discard scans and drops a column the KPI does not use.
+type discard struct{}
+
+func (discard) Scan(any) error { return nil }
+
+// rowReader reads a query's rows into label sets and values with one set of
+// reusable holders, so that a row costs no allocation beyond its new label
+// strings.
+type rowReader struct {
+	columns []string
+	labels  []labelHolder
+	value   valueHolder
+	dest    []any
+}
+
+// newRowReader maps the KPI's label and value columns onto the result's
+// columns. Column names match exactly, or else ignoring case (PostgreSQL folds
+// unquoted aliases to lower case).
+func newRowReader(rows *sql.Rows, labelCols []string, valueCol string, intern map[string]string) (*rowReader, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	r := &rowReader{columns: cols, labels: make([]labelHolder, len(labelCols)), dest: make([]any, len(cols))}
+	for i := range r.dest {
+		r.dest[i] = discard{}
+	}
+	var missing []string
+	for i, lc := range labelCols {
+		j := findColumn(cols, lc)
+		if j < 0 {
+			missing = append(missing, lc)
+			continue
+		}
+		r.labels[i].intern = intern
+		r.dest[j] = &r.labels[i]
+	}
+	j := findColumn(cols, valueCol)
+	if j < 0 {
+		missing = append(missing, valueCol)
+	} else {
+		r.dest[j] = &r.value
+	}
+	if len(missing) > 0 {
+		return r, fmt.Errorf("%w: result has no column %s (columns: %s)", ErrMissingColumn, strings.Join(quoteAll(missing), ", "), strings.Join(quoteAll(cols), ", "))
+	}
+	return r, nil
+}
+
+func findColumn(cols []string, name string) int {
+	for i, c := range cols {
+		if c == name {
+			return i
+		}
+	}
+	for i, c := range cols {
+		if strings.EqualFold(c, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = strconv.Quote(x)
+	}
+	return out
+}
+
+func (r *rowReader) scan(rows *sql.Rows) error { return rows.Scan(r.dest...) }
+
+// invalidLabel reports whether a label of the current row was not UTF-8.
+func (r *rowReader) invalidLabel() bool {
+	for i := range r.labels {
+		if r.labels[i].invalid {
+			return true
+		}
+	}
+	return false
+}
+
+// labelSet indexes label sets by hash to find duplicates without building a
+// key string per row.
+type labelSet struct {
+	seed   maphash.Seed
+	first  map[uint64]int32 // hash -> index of the first series with it
+	slow   map[string]int32 // full keys, only for hashes shared by different label sets
+	series func(i int32) []string
+}
+
+func newLabelSet(series func(int32) []string) *labelSet {
+	return &labelSet{seed: maphash.MakeSeed(), first: map[uint64]int32{}, series: series}
+}
+
+func (s *labelSet) hash(labels []labelHolder) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	for i := range labels {
+		h.WriteString(labels[i].s)
+		h.WriteByte(0xff)
+	}
+	return h.Sum64()
+}
+
+func hashStrings(seed maphash.Seed, labels []string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, l := range labels {
+		h.WriteString(l)
+		h.WriteByte(0xff)
+	}
+	return h.Sum64()
+}
+
+func joinKey(labels []string) string { return strings.Join(labels, "\xff") }
+
+func holdersEqual(a []labelHolder, b []string) bool {
+	for i := range a {
+		if a[i].s != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func holderStrings(a []labelHolder) []string {
+	out := make([]string, len(a))
+	for i := range a {
+		out[i] = a[i].s
+	}
+	return out
+}
+
+// lookup returns the index of the series with the holders' labels, or -1.
+func (s *labelSet) lookup(h uint64, labels []labelHolder) int32 {
+	i, ok := s.first[h]
+	if !ok {
+		return -1
+	}
+	if holdersEqual(labels, s.series(i)) {
+		return i
+	}
+	if j, ok := s.slow[joinKey(holderStrings(labels))]; ok {
+		return j
+	}
+	return -1
+}
+
+// add records series i under hash h.
+func (s *labelSet) add(h uint64, i int32) {
+	if _, ok := s.first[h]; !ok {
+		s.first[h] = i
+		return
+	}
+	if s.slow == nil {
+		s.slow = map[string]int32{}
+	}
+	s.slow[joinKey(s.series(i))] = i
+}
+
+// labelArena hands out label slices from shared blocks, so that rows do not
+// each allocate their own slice.
+type labelArena struct {
+	n     int
+	block []string
+}
+
+func (a *labelArena) take(labels []labelHolder) []string {
+	if a.n == 0 {
+		return nil
+	}
+	if len(a.block) < a.n {
+		a.block = make([]string, a.n*1024)
+	}
+	out := a.block[:a.n:a.n]
+	a.block = a.block[a.n:]
+	for i := range labels {
+		out[i] = labels[i].s
+	}
+	return out
+}
+
+// convertRows reads every row of a KPI query into res.
+func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
+	intern := map[string]string{}
+	r, err := newRowReader(rows, k.Labels, k.Value, intern)
+	if r != nil {
+		res.Columns = r.columns
+	}
+	if err != nil {
+		return err
+	}
+	arena := labelArena{n: len(k.Labels)}
+	set := newLabelSet(func(i int32) []string { return res.Series[i].Labels })
+	st := &res.Stats
+	for rows.Next() {
+		st.Rows++
+		if err := r.scan(rows); err != nil {
+			return err
+		}
+		switch {
+		case r.value.kind == valueNull:
+			st.Nulls++
+			continue
+		case r.value.kind == valueNotNumber:
+			st.NonNumeric++
+			continue
+		case r.invalidLabel():
+			st.InvalidLabels++
+			continue
+		}
+		h := set.hash(r.labels)
+		if set.lookup(h, r.labels) >= 0 {
+			st.Duplicates++
+			continue
+		}
+		if len(res.Series) >= k.MaxSeries {
+			st.OverLimit++
+			continue
+		}
+		res.Series = append(res.Series, Series{Labels: arena.take(r.labels), Value: r.value.v})
+		set.add(h, int32(len(res.Series)-1))
+	}
+	st.Exported = len(res.Series)
+	return nil
+}
+
+// targetRows reads target SQL rows into a map from label-set hash to target.
+type targets struct {
+	seed   maphash.Seed
+	byHash map[uint64]int
+	labels [][]string
+	values []float64
+}
+
+func convertTargets(rows *sql.Rows, k *catalog.KPI, st *Stats) (*targets, error) {
+	r, err := newRowReader(rows, k.Labels, k.Target.Column, map[string]string{})
+	if err != nil {
+		return nil, err
+	}
+	t := &targets{seed: maphash.MakeSeed(), byHash: map[uint64]int{}}
+	for rows.Next() {
+		st.TargetRows++
+		if err := r.scan(rows); err != nil {
+			return nil, err
+		}
+		if r.value.kind != valueOK || r.invalidLabel() {
+			st.TargetSkipped++
+			continue
+		}
+		labels := holderStrings(r.labels)
+		h := hashStrings(t.seed, labels)
+		if _, dup := t.byHash[h]; dup {
+			st.TargetSkipped++
+			continue
+		}
+		t.byHash[h] = len(t.values)
+		t.labels = append(t.labels, labels)
+		t.values = append(t.values, r.value.v)
+	}
+	return t, nil
+}
+
+// join sets each series' target from the target rows with the same labels.
+func (t *targets) join(series []Series) {
+	for i := range series {
+		s := &series[i]
+		j, ok := t.byHash[hashStrings(t.seed, s.Labels)]
+		if ok && equalStrings(t.labels[j], s.Labels) {
+			s.Target, s.HasTarget = t.values[j], true
+		}
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,48 @@
+package collector
+
+import (
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ErrMissingColumn is wrapped when a query's result lacks a label or value
+// column the KPI names.
+var ErrMissingColumn = errors.New("missing column")
+
+// RunError is a failed run of a KPI's SQL, with the reason it is counted
+// under (one of catalog.Reason*). Its message never holds a secret of the
+// source: it is redacted when the error is made.
+type RunError struct {
+	Reason string
+	msg    string
+	err    error
+}
+
+func (e *RunError) Error() string { return e.msg }
+
+// Unwrap gives errors.Is access to the driver's error. Do not print the
+// unwrapped error: only RunError's own message is redacted.
+func (e *RunError) Unwrap() error { return e.err }
+
+// isConnectionError reports whether err means the server could not be
+// reached or the connection broke, as opposed to a failing statement.
+func isConnectionError(err error) bool {
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.As(err, &ne), errors.As(err, &ce):
+		return true
+	}
+	return pgconn.SafeToRetry(err)
+}
+
+func errorsIsMissing(err error) bool { return errors.Is(err, ErrMissingColumn) }

@@ -1,0 +1,82 @@
+package collector
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// mysqlDialect serves MySQL and MariaDB. Multi-statements and LOAD DATA LOCAL
+// stay off whatever the DSN says; each query runs in START TRANSACTION READ
+// ONLY with the server's statement time limit set for the session:
+// max_statement_time (seconds) on MariaDB, max_execution_time (milliseconds)
+// on MySQL.
+type mysqlDialect struct{}
+
+var _ Dialect = mysqlDialect{}
+
+// MySQL and MariaDB error numbers.
+const (
+	mysqlErrUnknownSystemVariable = 1193
+	mysqlErrQueryInterrupted      = 1317
+	mariadbErrStatementTimeout    = 1969
+	mysqlErrExecutionTimeExceeded = 3024
+)
+
+// mysqlDialTimeout bounds connecting when the DSN does not.
+const mysqlDialTimeout = 10 * time.Second
+
+func (mysqlDialect) DriverName() string { return "mysql" }
+
+func (mysqlDialect) DSN(dsn string) (string, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	cfg.MultiStatements = false
+	cfg.AllowAllFiles = false
+	cfg.ParseTime = true
+	if cfg.Timeout == 0 {
+		cfg.Timeout = mysqlDialTimeout
+	}
+	return cfg.FormatDSN(), nil
+}
+
+func (mysqlDialect) Secrets(dsn string) []string {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil
+	}
+	return []string{cfg.Passwd}
+}
+
+func (mysqlDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	// MariaDB first; MySQL does not know the variable and takes milliseconds.
+	_, err = tx.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %.3f", timeout.Seconds()))
+	if isMySQLError(err, mysqlErrUnknownSystemVariable) {
+		_, err = tx.ExecContext(ctx, fmt.Sprintf("SET SESSION max_execution_time = %d", millis(timeout)))
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("set statement timeout: %w", err)
+	}
+	return tx, nil
+}
+
+func (mysqlDialect) IsTimeout(err error) bool {
+	return isMySQLError(err, mariadbErrStatementTimeout) || isMySQLError(err, mysqlErrExecutionTimeExceeded) ||
+		isMySQLError(err, mysqlErrQueryInterrupted)
+}
+
+func isMySQLError(err error, number uint16) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == number
+}

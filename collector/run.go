@@ -1,0 +1,76 @@
+package collector
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// RunOnce runs one KPI (and its target SQL, if any) once and converts the
+// rows. A failed KPI query returns a *RunError. A failed target query does
+// not fail the run: the values come back without targets and
+// Result.TargetErr says why.
+func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) (*Result, error) {
+	_ = cat
+	start := time.Now()
+	src := srcs[k.Source]
+	if src == nil {
+		return nil, &RunError{Reason: catalog.ReasonConnection, msg: fmt.Sprintf("source %q is not open", k.Source)}
+	}
+	res := &Result{}
+	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
+		if err := convertRows(rows, k, res); err != nil {
+			return runErrorFor(src, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("query kpi %q on source %q: %w", k.Name, k.Source, err)
+	}
+	if t := k.Target; t != nil {
+		if t.IsConstant() {
+			for i := range res.Series {
+				res.Series[i].Target, res.Series[i].HasTarget = t.Value, true
+			}
+		} else {
+			res.TargetErr = runTarget(ctx, k, srcs, res)
+		}
+	}
+	res.Stats.Duration = time.Since(start)
+	return res, nil
+}
+
+// runErrorFor classifies a conversion error: a missing column is the
+// query's fault, anything else happened while scanning.
+func runErrorFor(src *Source, err error) error {
+	reason := catalog.ReasonScan
+	if errorsIsMissing(err) {
+		reason = catalog.ReasonQuery
+	}
+	return src.fail(reason, "convert rows", err)
+}
+
+func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, res *Result) error {
+	t := k.Target
+	tsrc := srcs[t.Source]
+	if tsrc == nil {
+		return fmt.Errorf("target of kpi %q: source %q is not open", k.Name, t.Source)
+	}
+	var tg *targets
+	err := tsrc.query(ctx, t.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
+		var err error
+		tg, err = convertTargets(rows, k, &res.Stats)
+		if err != nil {
+			return runErrorFor(tsrc, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("query target of kpi %q on source %q: %w", k.Name, t.Source, err)
+	}
+	tg.join(res.Series)
+	return nil
+}

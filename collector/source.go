@@ -1,0 +1,184 @@
+package collector
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// Source is an open connection pool of one catalog source, with its dialect's
+// read-only session, its limits and its health.
+type Source struct {
+	cfg     *catalog.Source
+	dialect Dialect
+	db      *sql.DB
+	sem     chan struct{}
+	redact  redactor
+	logger  *slog.Logger
+	key     string // what decides whether a reload may keep this pool
+
+	mu       sync.Mutex
+	up       bool
+	tried    bool
+	failures int
+	retryAt  time.Time
+}
+
+// Backoff of a source that is down: the first retry after backoffBase, then
+// doubling up to backoffMax (and never more than the interval of the KPI that
+// failed, so that a KPI recovers within one interval of the source).
+const (
+	backoffBase = time.Second
+	backoffMax  = time.Minute
+)
+
+// Open opens a source's pool with its dialect's read-only session and limits.
+// It does not connect: a source that is down at start-up is reported by the
+// KPIs that use it.
+func Open(ctx context.Context, src *catalog.Source, logger *slog.Logger) (*Source, error) {
+	_ = ctx
+	d, err := DialectFor(src.Driver)
+	if err != nil {
+		return nil, fmt.Errorf("open source %q: %w", src.Name, err)
+	}
+	red := newRedactor(src.DSN(), d.Secrets(src.DSN()))
+	dsn, err := d.DSN(src.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("open source %q: invalid %s DSN: %s", src.Name, src.Driver, red.String(err.Error()))
+	}
+	red = newRedactor(dsn, append(d.Secrets(src.DSN()), src.DSN()))
+	db, err := sql.Open(d.DriverName(), dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open source %q: %s", src.Name, red.String(err.Error()))
+	}
+	db.SetMaxOpenConns(src.MaxOpenConns)
+	db.SetMaxIdleConns(src.MaxOpenConns)
+	db.SetConnMaxIdleTime(10 * time.Minute)
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Source{
+		cfg:     src,
+		dialect: d,
+		db:      db,
+		sem:     make(chan struct{}, src.MaxConcurrentQueries),
+		redact:  red,
+		logger:  logger.With("source", src.Name),
+		key:     sourceKey(src),
+	}, nil
+}
+
+func sourceKey(s *catalog.Source) string {
+	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%t", s.Driver, s.DSN(), s.MaxOpenConns, s.MaxConcurrentQueries, s.Demo)
+}
+
+// Close closes the pool.
+func (s *Source) Close() error { return s.db.Close() }
+
+// Name is the source's catalog name.
+func (s *Source) Name() string { return s.cfg.Name }
+
+// DB is the source's pool, for callers that need database/sql directly.
+func (s *Source) DB() *sql.DB { return s.db }
+
+// Redact removes the source's secrets from text.
+func (s *Source) Redact(text string) string { return s.redact.String(text) }
+
+// Up reports whether the last attempt to reach the source succeeded, and
+// whether there was an attempt at all.
+func (s *Source) Up() (up, tried bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.up, s.tried
+}
+
+// allow reports whether a KPI may try the source now: false while a source
+// that is down backs off.
+func (s *Source) allow(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.up || !s.tried || !now.Before(s.retryAt)
+}
+
+// report records the outcome of reaching the source. limit caps the backoff.
+func (s *Source) report(now time.Time, reached bool, limit time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tried = true
+	if reached {
+		s.up, s.failures, s.retryAt = true, 0, time.Time{}
+		return
+	}
+	s.up = false
+	s.failures++
+	d := backoffBase << min(s.failures-1, 16)
+	d = min(d, backoffMax, max(limit, backoffBase))
+	s.retryAt = now.Add(d)
+}
+
+// query runs one statement in a read-only transaction under timeout and
+// hands the rows to scan. The transaction is always rolled back.
+func (s *Source) query(ctx context.Context, query string, timeout time.Duration, scan func(*sql.Rows) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return s.fail(ReasonOf(ctx.Err(), catalog.ReasonTimeout), "wait for a free query slot", ctx.Err())
+	}
+	defer func() { <-s.sem }()
+
+	tx, err := s.dialect.Begin(ctx, s.db, timeout)
+	if err != nil {
+		reason := catalog.ReasonConnection
+		if ctx.Err() != nil || s.dialect.IsTimeout(err) {
+			reason = catalog.ReasonTimeout
+		}
+		return s.fail(reason, "begin read-only transaction", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return s.fail(s.classify(ctx, err, catalog.ReasonQuery), "query", err)
+	}
+	defer rows.Close()
+	if err := scan(rows); err != nil {
+		var re *RunError
+		if errors.As(err, &re) {
+			return err
+		}
+		return s.fail(s.classify(ctx, err, catalog.ReasonScan), "read rows", err)
+	}
+	if err := rows.Err(); err != nil {
+		return s.fail(s.classify(ctx, err, catalog.ReasonQuery), "read rows", err)
+	}
+	return nil
+}
+
+func (s *Source) classify(ctx context.Context, err error, fallback string) string {
+	switch {
+	case ctx.Err() != nil || s.dialect.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+		return catalog.ReasonTimeout
+	case isConnectionError(err):
+		return catalog.ReasonConnection
+	}
+	return fallback
+}
+
+func (s *Source) fail(reason, what string, err error) *RunError {
+	return &RunError{Reason: reason, msg: what + ": " + s.redact.String(err.Error()), err: err}
+}
+
+// ReasonOf returns fallback, or timeout when err is a deadline.
+func ReasonOf(err error, fallback string) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return catalog.ReasonTimeout
+	}
+	return fallback
+}
