@@ -54,3 +54,31 @@ vet:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## fuzz: run each fuzz target for FUZZTIME (the seed corpus alone runs in make test)
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./catalog:FuzzParse ./collector:FuzzConvert
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+## bench: compare kpi_exporter with Debian's prometheus-sql-exporter on a
+## private MariaDB and print one table (bench/README.md). Pass flags with
+## BENCH_FLAGS, e.g. make bench BENCH_FLAGS="-sizes 1k,100k -load.duration 1m".
+BENCH_FLAGS ?=
+bench: bench-deps build
+	$(GO) run ./bench/cmd/kpibench -exporter ./$(BINARY) $(BENCH_FLAGS)
+
+## bench-deps: make test's Debian packages plus the peer, prometheus-sql-exporter
+bench-deps:
+	@$(MAKE) --no-print-directory test-deps TEST_PACKAGES="$(TEST_PACKAGES) prometheus-sql-exporter"
+
+## bench-smoke: the smallest bench run, as CI runs it inside make test
+bench-smoke: bench-deps
+	$(GO) test -race -count=1 -run TestBenchSmoke -v ./bench/
+
+.PHONY: bench bench-deps bench-smoke

@@ -1,0 +1,85 @@
+// Command kpibench runs the kpi_exporter benchmark (make bench) and prints
+// one table of medians, ratios and targets. See bench/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/kpi-exporter/kpi_exporter/bench"
+)
+
+func main() {
+	var o bench.Options
+	sizes := flag.String("sizes", "1k,10k,100k,1M", "comma-separated series counts to compare at (k and M suffixes)")
+	flag.IntVar(&o.Scrapes, "scrapes", 15, "timed scrapes per endpoint and format (at most 5 at 1M series)")
+	flag.DurationVar(&o.Interval, "interval", 0, "KPI interval of both exporters in the scrape comparison (default 30s)")
+	loadSize := flag.String("load.size", "100k", "series of the load test's largest KPI")
+	flag.DurationVar(&o.LoadDuration, "load.duration", 0, "how long the load test scrapes (default 3m)")
+	flag.DurationVar(&o.LoadInterval, "load.interval", 0, "KPI interval in the load test (default 30s)")
+	flag.IntVar(&o.LoadScrapers, "load.scrapers", 2, "concurrent scrapers in the load test, each once a second")
+	overheadRows := flag.String("overhead.rows", "200k", "rows of the collection-overhead query")
+	flag.IntVar(&o.OverheadRuns, "overhead.runs", 5, "collections timed for the overhead")
+	genKPIs := flag.String("generate.kpis", "10k", "KPIs in the generator benchmark catalog")
+	flag.StringVar(&o.Exporter, "exporter", "", "kpi_exporter binary (default: build this module's)")
+	flag.StringVar(&o.Peer, "peer", "", "prometheus-sql-exporter binary (default: look it up)")
+	flag.StringVar(&o.WorkDir, "work.dir", "", "keep configs and logs here (default: a temporary directory, removed)")
+	flag.Parse()
+
+	var err error
+	for _, s := range strings.Split(*sizes, ",") {
+		n, e := parseCount(s)
+		if e != nil {
+			err = e
+		}
+		o.Sizes = append(o.Sizes, n)
+	}
+	var e1, e2, e3 error
+	o.LoadSize, e1 = parseCount(*loadSize)
+	o.OverheadRows, e2 = parseCount(*overheadRows)
+	o.GenerateKPIs, e3 = parseCount(*genKPIs)
+	for _, e := range []error{err, e1, e2, e3} {
+		if e != nil {
+			fmt.Fprintln(os.Stderr, "kpibench:", e)
+			os.Exit(2)
+		}
+	}
+	o.Progress = os.Stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := bench.Run(ctx, o)
+	if r != nil {
+		r.WriteTable(os.Stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kpibench:", err)
+		os.Exit(1)
+	}
+	if len(r.Failures) > 0 {
+		os.Exit(1)
+	}
+}
+
+// parseCount reads 1000, 1k or 1M.
+func parseCount(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1_000, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1_000_000, strings.TrimSuffix(s, "M")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad count %q: want a number such as 1000, 10k or 1M", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// generateResult is one run of `kpi_exporter generate` on a large catalog.
+type generateResult struct {
+	KPIs  int
+	Teams int
+	Wall  time.Duration
+	// MaxRSS is the kernel's peak resident set of the process, in bytes.
+	MaxRSS int64
+	Files  int
+	Bytes  int64
+	Args   []string
+}
+
+// generateCatalog writes a catalog of n KPIs spread over teams, with every
+// feature the generators read: constant and SQL targets, thresholds as
+// values and as percentages, periods, anomaly detection and runbooks.
+func generateCatalog(path string, n, teams int) error {
+	ts := map[string]any{}
+	for t := range teams {
+		ts[fmt.Sprintf("team_%02d", t)] = map[string]any{
+			"description": fmt.Sprintf("Team %d", t),
+			"notify":      map[string]any{"email": []any{map[string]any{"to": fmt.Sprintf("team%02d@example.com", t)}}},
+		}
+	}
+	periods := []string{"", "day", "week", "month", "quarter"}
+	kpis := make([]map[string]any, 0, n)
+	for i := range n {
+		team := fmt.Sprintf("team_%02d", i%teams)
+		k := map[string]any{
+			"name": fmt.Sprintf("kpi_%05d_revenue", i), "help": fmt.Sprintf("Revenue of line %d.", i),
+			"unit": "currency", "currency": "EUR", "owner": "owner" + team, "team": team,
+			"source": "bench", "sql": fmt.Sprintf("SELECT region, store, SUM(revenue) AS value FROM sales_%d GROUP BY region, store", i),
+			"labels": []string{"region", "store"}, "value": "value", "direction": "higher",
+			"runbook_url": fmt.Sprintf("https://runbooks.example.com/kpi/%d", i),
+		}
+		if p := periods[i%len(periods)]; p != "" {
+			k["period"] = p
+		}
+		switch i % 3 {
+		case 0:
+			k["target"] = map[string]any{"value": 1000 + i}
+			k["thresholds"] = map[string]any{"warning": "90%", "critical": "75%"}
+		case 1:
+			k["target"] = map[string]any{"sql": fmt.Sprintf("SELECT region, store, budget AS target FROM budgets_%d", i)}
+			k["thresholds"] = map[string]any{"warning": "95%", "critical": "80%"}
+		default:
+			k["thresholds"] = map[string]any{"warning": 500, "critical": 100}
+			k["anomaly"] = map[string]any{"window": "7d", "stddevs": 3}
+		}
+		kpis = append(kpis, k)
+	}
+	doc := map[string]any{
+		"global":  map[string]any{"interval": "5m", "grafana_url": "https://grafana.example.com"},
+		"sources": map[string]any{"bench": map[string]any{"driver": "mysql", "dsn": "kpi:${BENCH_DB_PASSWORD}@tcp(db:3306)/erp"}},
+		"teams":   ts,
+		"kpis":    kpis,
+	}
+	if err := writeYAML(path, doc); err != nil {
+		return err
+	}
+	if _, err := (catalog.Options{LookupEnv: func(string) (string, bool) { return "x", true }}).Load(path); err != nil {
+		return fmt.Errorf("the generator benchmark catalog does not load: %w", err)
+	}
+	return nil
+}
+
+func (e *env) generate(ctx context.Context) (generateResult, error) {
+	res := generateResult{KPIs: e.opts.GenerateKPIs, Teams: min(20, e.opts.GenerateKPIs)}
+	dir := filepath.Join(e.dir, "generate")
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return res, fmt.Errorf("work dir: %w", err)
+	}
+	cfg := filepath.Join(dir, "catalog.yaml")
+	if err := generateCatalog(cfg, res.KPIs, res.Teams); err != nil {
+		return res, err
+	}
+	e.progressf("generate: %d KPIs in %d teams", res.KPIs, res.Teams)
+	res.Args = []string{"generate", "--config.file=" + cfg, "--output.dir=" + out}
+	cmd := exec.CommandContext(ctx, e.bins.ours, res.Args...)
+	cmd.Env = append(os.Environ(), "BENCH_DB_PASSWORD=x")
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	res.Wall = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("kpi_exporter generate: %w\n%s", err, b)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.MaxRSS = ru.Maxrss << 10
+	}
+	err = filepath.WalkDir(out, func(_ string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		res.Files++
+		res.Bytes += info.Size()
+		return nil
+	})
+	return res, err
+}

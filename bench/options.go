@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"io"
+	"time"
+)
+
+// Options says what to measure. The zero value of a field means its default.
+type Options struct {
+	// Sizes are the numbers of series to compare at (stores × 100 products,
+	// three labels each). Default 1k, 10k, 100k.
+	Sizes []int
+	// Scrapes is how many timed scrapes each endpoint gets per format.
+	Scrapes int
+	// Interval is the KPI interval of both exporters in the scrape comparison.
+	Interval time.Duration
+
+	// LoadSize is the series count of the load test's largest KPI.
+	LoadSize int
+	// LoadDuration is how long the load test scrapes (default 3m).
+	LoadDuration time.Duration
+	// LoadInterval is the KPI interval during the load test (default 30s).
+	LoadInterval time.Duration
+	// LoadScrapers scrape concurrently, each once a second (default 2).
+	LoadScrapers int
+
+	// OverheadRows is the row count of the collection-overhead query.
+	OverheadRows int
+	// OverheadRuns is how many collections (and bare scans) are timed.
+	OverheadRuns int
+
+	// GenerateKPIs is the catalog size for the generator measurement.
+	GenerateKPIs int
+
+	// Exporter is the kpi_exporter binary; empty builds it from this module.
+	Exporter string
+	// Peer is the prometheus-sql-exporter binary; empty looks it up.
+	Peer string
+	// WorkDir holds configs, logs and generated files; empty uses a temp dir.
+	WorkDir string
+	// Progress receives one line per step; nil discards it.
+	Progress io.Writer
+}
+
+func (o Options) withDefaults() Options {
+	if len(o.Sizes) == 0 {
+		o.Sizes = []int{1_000, 10_000, 100_000}
+	}
+	if o.Scrapes <= 0 {
+		o.Scrapes = 15
+	}
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Second
+	}
+	if o.LoadSize <= 0 {
+		o.LoadSize = 100_000
+	}
+	if o.LoadDuration <= 0 {
+		o.LoadDuration = 3 * time.Minute
+	}
+	if o.LoadInterval <= 0 {
+		o.LoadInterval = 30 * time.Second
+	}
+	if o.LoadScrapers <= 0 {
+		o.LoadScrapers = 2
+	}
+	if o.OverheadRows <= 0 {
+		o.OverheadRows = 200_000
+	}
+	if o.OverheadRuns <= 0 {
+		o.OverheadRuns = 5
+	}
+	if o.GenerateKPIs <= 0 {
+		o.GenerateKPIs = 10_000
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return o
+}
