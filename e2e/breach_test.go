@@ -1,0 +1,201 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
+)
+
+// breachLabels are the labels the critical alert of the breach must carry.
+func breachLabels(k *catalog.KPI, severity string) map[string]string {
+	return map[string]string{
+		catalog.LabelKPI:      k.Name,
+		catalog.LabelTeam:     k.Team,
+		catalog.LabelOwner:    k.Owner,
+		catalog.LabelSeverity: severity,
+		"region":              "north",
+	}
+}
+
+// testBreach: north's fill rate falls below critical. The critical alert
+// reaches the sales team's on-call webhook and mailbox, nobody else, in time,
+// with the KPI's labels and a summary holding the value and the target; the
+// warning for the same KPI is inhibited.
+func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb *testdb.Server, hooks *webhookReceiver, inbox *smtpReceiver) {
+	k := cat.KPI("order_fill_rate")
+	want := breachLabels(k, "critical")
+
+	setNorthUnfilled(t, mdb, breachNorth)
+	changed := time.Now()
+	value, target := expectedFillRate(breachNorth)["north"], k.Target.Value
+
+	var first alertSeen
+	eventually(t, 2*time.Minute, "the critical alert reaches a webhook", func() error {
+		found := hooks.find(changed, func(a amAlert) bool { return a.Status == "firing" && labelsMatch(a, want) })
+		if len(found) == 0 {
+			return fmt.Errorf("no firing alert with %v yet; %s", want, firingState(s, k.Name))
+		}
+		first = found[0]
+		return nil
+	})
+
+	// Time to alert, against the budget the issue sets.
+	alertname := first.Alert.Labels["alertname"]
+	var critical []rule
+	for _, r := range alertRules(rules, alertname) {
+		if r.Labels[catalog.LabelSeverity] == "critical" {
+			critical = append(critical, r)
+		}
+	}
+	if len(critical) == 0 {
+		t.Fatalf("alert %q reached the webhook but the generated rule files have no critical rule of that name", alertname)
+	}
+	forD := maxFor(critical)
+	groupWait := cat.Alerting.GroupWait.D()
+	budget := k.Interval.D() + forD + evalInterval + groupWait + 5*time.Second
+	took := first.At.Sub(changed)
+	t.Logf("time to alert: %.1f s (budget %.1f s = KPI interval %s + rule for %s + evaluation interval %s + group_wait %s + 5 s)",
+		took.Seconds(), budget.Seconds(), k.Interval, promDur(forD), promDur(evalInterval), promDur(groupWait))
+	if took > budget {
+		t.Errorf("time to alert %.1f s is over its budget of %.1f s", took.Seconds(), budget.Seconds())
+	}
+
+	// Labels and annotations.
+	a := first.Alert
+	for key, v := range want {
+		if a.Labels[key] != v {
+			t.Errorf("label %s = %q, want %q", key, a.Labels[key], v)
+		}
+	}
+	summary := a.Annotations["summary"]
+	if !containsAny(summary, renderings(value)) {
+		t.Errorf("summary %q does not hold the value %v (as one of %q)", summary, value, renderings(value))
+	}
+	if !containsAny(summary, renderings(target)) {
+		t.Errorf("summary %q does not hold the target %v (as one of %q)", summary, target, renderings(target))
+	}
+	if got := a.Annotations["runbook_url"]; got != k.RunbookURL {
+		t.Errorf("runbook_url = %q, want %q", got, k.RunbookURL)
+	}
+	if dash := cat.DashboardURL(k); !slices.ContainsFunc(annotationValues(a), func(v string) bool { return strings.Contains(v, dash) }) {
+		t.Errorf("no annotation links the KPI's dashboard panel %s: %v", dash, a.Annotations)
+	}
+
+	// The warning of the same KPI and labels is held back by the critical.
+	warn := breachLabels(k, "warning")
+	eventually(t, time.Minute, "Alertmanager inhibits the warning", func() error {
+		as, err := alertmanagerAlerts(s.alertmgr)
+		if err != nil {
+			return err
+		}
+		for _, x := range as {
+			if labelsMatchMap(x.Labels, warn) {
+				if x.Status.State == "suppressed" && len(x.Status.InhibitedBy) > 0 {
+					return nil
+				}
+				return fmt.Errorf("the warning is %s, inhibited by %v", x.Status.State, x.Status.InhibitedBy)
+			}
+		}
+		return fmt.Errorf("Alertmanager has no warning alert with %v; %s", warn, firingState(s, k.Name))
+	})
+
+	// The email names the KPI in its subject and body.
+	var mail email
+	eventually(t, time.Minute, "the critical alert's email arrives", func() error {
+		for _, m := range inbox.received() {
+			if m.At.After(changed) && slices.Contains(m.To, "sales-oncall@e2e.example") &&
+				strings.Contains(m.Subject, k.Name) {
+				mail = m
+				return nil
+			}
+		}
+		return fmt.Errorf("no email to sales-oncall@e2e.example naming %s; received %d", k.Name, len(inbox.received()))
+	})
+	if !strings.Contains(mail.Body, k.Name) {
+		t.Errorf("the email body does not name %s:\n%s", k.Name, mail.Body)
+	}
+
+	// Give Alertmanager time to make any wrong delivery (a group_wait and two
+	// group_intervals), then check that only the sales on-call receivers got
+	// the critical and that nobody got the warning.
+	time.Sleep(groupWait + 2*cat.Alerting.GroupInterval.D())
+	crit := hooks.find(changed, func(a amAlert) bool { return a.Status == "firing" && labelsMatch(a, want) })
+	if got := hookSet(crit); !slices.Equal(got, []string{"sales-oncall"}) {
+		t.Errorf("the critical alert reached webhooks %v, want only [sales-oncall]", got)
+	}
+	if other := hooks.find(changed, func(a amAlert) bool {
+		return a.Labels[catalog.LabelKPI] == k.Name && a.Labels["region"] != "north"
+	}); len(other) > 0 {
+		t.Errorf("alerts for regions that did not breach: %v", other)
+	}
+	if w := hooks.find(changed, func(a amAlert) bool { return a.Status == "firing" && labelsMatch(a, warn) }); len(w) > 0 {
+		t.Errorf("the inhibited warning was delivered to %v", hookSet(w))
+	}
+	for _, m := range inbox.received() {
+		if m.At.After(changed) && strings.Contains(m.Subject, k.Name) && !slices.Equal(m.To, []string{"sales-oncall@e2e.example"}) {
+			t.Errorf("an email about %s went to %v: %q", k.Name, m.To, m.Subject)
+		}
+	}
+}
+
+// testRecovery: restoring the rows resolves the alert, and the on-call
+// webhook hears so.
+func testRecovery(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb *testdb.Server, hooks *webhookReceiver) {
+	k := cat.KPI("order_fill_rate")
+	want := breachLabels(k, "critical")
+	setNorthUnfilled(t, mdb, 0)
+	restored := time.Now()
+	var keep time.Duration
+	for _, r := range rules {
+		if r.Labels[catalog.LabelKPI] == k.Name || strings.Contains(r.Expr, k.MetricName()) {
+			keep = max(keep, time.Duration(r.KeepFiringFor))
+		}
+	}
+	timeout := k.Interval.D() + keep + cat.Alerting.GroupInterval.D() + time.Minute
+	var got alertSeen
+	eventually(t, timeout, "the resolved notification reaches the on-call webhook", func() error {
+		found := hooks.find(restored, func(a amAlert) bool { return a.Status == "resolved" && labelsMatch(a, want) })
+		for _, f := range found {
+			if f.Hook == "sales-oncall" {
+				got = f
+				return nil
+			}
+		}
+		return fmt.Errorf("no resolved alert with %v at sales-oncall; %s", want, firingState(s, k.Name))
+	})
+	t.Logf("time to resolved notification: %.1f s", got.At.Sub(restored).Seconds())
+}
+
+// renderings are the ways a rule template may print v: raw, %.4g, as a
+// percentage (humanizePercentage) and with two decimals.
+func renderings(v float64) []string {
+	return []string{
+		strconv.FormatFloat(v, 'g', -1, 64),
+		fmt.Sprintf("%.4g", v),
+		fmt.Sprintf("%.4g%%", v*100),
+		fmt.Sprintf("%.1f%%", v*100),
+		fmt.Sprintf("%.2f", v),
+	}
+}
+
+func containsAny(s string, subs []string) bool {
+	return slices.ContainsFunc(subs, func(sub string) bool { return strings.Contains(s, sub) })
+}
+
+func annotationValues(a amAlert) []string {
+	var out []string
+	for _, v := range a.Annotations {
+		out = append(out, v)
+	}
+	return out
+}
+
+func labelsMatchMap(have, want map[string]string) bool {
+	return labelsMatch(amAlert{Labels: have}, want)
+}

@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"net/smtp"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The suite's own instruments are checked before they are trusted.
+
+func TestSMTPReceiver(t *testing.T) {
+	inbox := startSMTPReceiver(t)
+	// A message shaped as Alertmanager writes one: an encoded subject and a
+	// quoted-printable multipart/alternative body.
+	msg := "From: kpi-alerts@e2e.example\r\n" +
+		"To: sales-oncall@e2e.example\r\n" +
+		"Subject: =?utf-8?q?[FIRING:1]_order=5Ffill=5Frate_(north_=E2=86=92_critical)?=\r\n" +
+		"Content-Type: multipart/alternative;  boundary=b0\r\n" +
+		"MIME-Version: 1.0\r\n\r\n" +
+		"--b0\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n" +
+		"<b>kpi =3D order_fill_rate</b> a long line that is soft-=\r\nbroken\r\n" +
+		"--b0--\r\n"
+	if err := smtp.SendMail(inbox.addr, nil, "kpi-alerts@e2e.example", []string{"sales-oncall@e2e.example", "x@e2e.example"}, []byte(msg)); err != nil {
+		t.Fatalf("net/smtp client: %v", err)
+	}
+	got := inbox.received()
+	if len(got) != 1 {
+		t.Fatalf("received %d messages, want 1", len(got))
+	}
+	m := got[0]
+	if m.From != "kpi-alerts@e2e.example" || !slices.Equal(m.To, []string{"sales-oncall@e2e.example", "x@e2e.example"}) {
+		t.Errorf("envelope from %q to %v", m.From, m.To)
+	}
+	if want := "[FIRING:1] order_fill_rate (north → critical)"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	if want := "<b>kpi = order_fill_rate</b> a long line that is soft-broken"; !strings.Contains(m.Body, want) {
+		t.Errorf("body %q does not hold %q", m.Body, want)
+	}
+	if m.At.IsZero() || time.Since(m.At) > time.Minute {
+		t.Errorf("received at %v", m.At)
+	}
+}
+
+func TestAdaptAlertmanager(t *testing.T) {
+	in := `global:
+  smtp_smarthost: smtp.e2e.example:25
+  smtp_from: kpi-alerts@e2e.example
+  smtp_require_tls: false
+route:
+  receiver: sales-notify
+  group_by: [kpi]
+receivers:
+  - name: sales-notify
+    webhook_configs:
+      - url: http://hooks.e2e.example/sales-notify
+        send_resolved: true
+    email_configs:
+      - to: sales-team@e2e.example
+  - name: ops-oncall
+    email_configs:
+      - to: ops@e2e.example
+        smarthost: smtp.e2e.example:25
+    webhook_configs:
+      - url: http://hooks.e2e.example/ops-oncall
+inhibit_rules:
+  - source_matchers: [severity="critical"]
+    target_matchers: [severity="warning"]
+    equal: [kpi]
+`
+	hookURL := func(name string) string { return "http://127.0.0.1:9/hook/" + name }
+	out, hooks, err := adaptAlertmanager([]byte(in), hookURL, "127.0.0.1:2525")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(hooks, []string{"sales-notify", "ops-oncall"}) {
+		t.Errorf("hooks %v", hooks)
+	}
+	var got, want map[string]any
+	if err := yaml.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	wantText := strings.NewReplacer(
+		"smtp_smarthost: smtp.e2e.example:25", "smtp_smarthost: 127.0.0.1:2525",
+		"smarthost: smtp.e2e.example:25", "smarthost: 127.0.0.1:2525",
+		"http://hooks.e2e.example/", "http://127.0.0.1:9/hook/",
+	).Replace(in)
+	if err := yaml.Unmarshal([]byte(wantText), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("adapted config changed more than the endpoints:\n%s", out)
+	}
+
+	for name, bad := range map[string]string{
+		"a webhook outside the catalog is refused": strings.Replace(in, "hooks.e2e.example/ops-oncall", "pager.example.com/x", 1),
+		"an unknown smarthost is refused":          strings.Replace(in, "smtp_smarthost: smtp.e2e.example:25", "smtp_smarthost: mail.example.com:25", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, _, err := adaptAlertmanager([]byte(bad), hookURL, "127.0.0.1:2525"); err == nil {
+				t.Error("adapted without error")
+			}
+		})
+	}
+}
