@@ -20,7 +20,16 @@ type decoder struct {
 	file  string
 	errs  *Errors
 	lines map[string]int
+
+	aliasDepth int // > 0 while decoding below an alias
+	aliasNodes int // nodes decoded below aliases so far
 }
+
+// maxAliasNodes bounds how many nodes aliases may expand to in one file. The
+// node tree keeps aliases unexpanded, so without a bound a few kilobytes of
+// nested aliases ("billion laughs") would make decoding take minutes and
+// record millions of errors.
+const maxAliasNodes = 100_000
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	line := 0
@@ -61,8 +70,21 @@ func joinPath(path, key string) string {
 // decode fills v (addressable) from n. It returns false when nothing usable
 // was decoded.
 func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
-	for n.Kind == yaml.AliasNode {
-		n = n.Alias
+	if n.Kind == yaml.AliasNode {
+		d.aliasDepth++
+		defer func() { d.aliasDepth-- }()
+		for n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
+	}
+	if d.aliasDepth > 0 {
+		d.aliasNodes++
+		if d.aliasNodes > maxAliasNodes {
+			if d.aliasNodes == maxAliasNodes+1 {
+				d.errorf(n, path, "aliases expand to more than %d nodes", maxAliasNodes)
+			}
+			return
+		}
 	}
 	if d.lines != nil {
 		if _, ok := d.lines[path]; !ok {
