@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"fmt"
+	"net/http"
 	"net/smtp"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -9,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 // The suite's own instruments are checked before they are trusted.
@@ -107,4 +113,65 @@ inhibit_rules:
 			}
 		})
 	}
+}
+
+// The receivers take what the real Alertmanager sends: its webhook JSON and
+// its SMTP client's mail.
+func TestReceiversTakeAlertmanagersDeliveries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Alertmanager; skipped with -short")
+	}
+	bin := testdb.RequireBinary(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	hooks, inbox := startWebhookReceiver(t), startSMTPReceiver(t)
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`global:
+  smtp_smarthost: %q
+  smtp_from: kpi-alerts@e2e.example
+  smtp_require_tls: false
+route:
+  receiver: probe
+  group_by: [kpi]
+  group_wait: 0s
+receivers:
+  - name: probe
+    webhook_configs:
+      - url: %q
+    email_configs:
+      - to: probe@e2e.example
+`, inbox.addr, hooks.URL("probe"))
+	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
+	p := startProcess(t, "alertmanager", dir, bin, nil, "--config.file=alertmanager.yml", "--storage.path=data",
+		"--web.listen-address="+addr, "--cluster.listen-address=")
+	p.waitHTTP200(t, "http://"+addr+"/-/ready", time.Minute)
+
+	body := `[{"labels": {"alertname": "Probe", "kpi": "probe_kpi", "severity": "critical"}, "annotations": {"summary": "probe is 50%"}}]`
+	resp, err := http.Post("http://"+addr+"/api/v2/alerts", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("post alert: %s", resp.Status)
+	}
+	eventually(t, 30*time.Second, "the webhook delivery", func() error {
+		got := hooks.find(time.Time{}, func(a amAlert) bool { return a.Labels["kpi"] == "probe_kpi" })
+		if len(got) == 0 {
+			return fmt.Errorf("none yet")
+		}
+		if got[0].Hook != "probe" || got[0].Alert.Annotations["summary"] != "probe is 50%" || got[0].Alert.Status != "firing" {
+			return fmt.Errorf("delivery %+v", got[0])
+		}
+		return nil
+	})
+	eventually(t, 30*time.Second, "the email", func() error {
+		for _, m := range inbox.received() {
+			if slices.Equal(m.To, []string{"probe@e2e.example"}) && strings.Contains(m.Subject, "probe_kpi") && strings.Contains(m.Body, "probe is 50%") {
+				return nil
+			}
+		}
+		return fmt.Errorf("none yet: %s", inbox.dump())
+	})
 }
