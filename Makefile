@@ -57,7 +57,7 @@ fmt:
 
 ## fuzz: run each fuzz target for FUZZTIME (the seed corpus alone runs in make test)
 FUZZTIME ?= 1m
-FUZZ_TARGETS := ./catalog:FuzzParse ./collector:FuzzConvert
+FUZZ_TARGETS := ./catalog:FuzzParse ./collector:FuzzConvert ./collector:FuzzConvertRows
 .PHONY: fuzz
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
