@@ -20,6 +20,9 @@ var ErrMissingColumn = errors.New("missing column")
 // source: it is redacted when the error is made.
 type RunError struct {
 	Reason string
+	// Reached is true when the source answered (the transaction began):
+	// the failure is the query's, not the source's.
+	Reached bool
 	msg    string
 	err    error
 }

@@ -130,7 +130,9 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
-		return s.fail(ReasonOf(ctx.Err(), catalog.ReasonTimeout), "wait for a free query slot", ctx.Err())
+		e := s.fail(ReasonOf(ctx.Err(), catalog.ReasonTimeout), "wait for a free query slot", ctx.Err())
+		e.Reached = true // the source is busy, not down
+		return e
 	}
 	defer func() { <-s.sem }()
 
@@ -142,21 +144,22 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 		}
 		return s.fail(reason, "begin read-only transaction", err)
 	}
+	reached := func(e *RunError) *RunError { e.Reached = true; return e }
 	defer func() { _ = tx.Rollback() }()
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
-		return s.fail(s.classify(ctx, err, catalog.ReasonQuery), "query", err)
+		return reached(s.fail(s.classify(ctx, err, catalog.ReasonQuery), "query", err))
 	}
 	defer rows.Close()
 	if err := scan(rows); err != nil {
 		var re *RunError
 		if errors.As(err, &re) {
-			return err
+			return reached(re)
 		}
-		return s.fail(s.classify(ctx, err, catalog.ReasonScan), "read rows", err)
+		return reached(s.fail(s.classify(ctx, err, catalog.ReasonScan), "read rows", err))
 	}
 	if err := rows.Err(); err != nil {
-		return s.fail(s.classify(ctx, err, catalog.ReasonQuery), "read rows", err)
+		return reached(s.fail(s.classify(ctx, err, catalog.ReasonQuery), "read rows", err))
 	}
 	return nil
 }

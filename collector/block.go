@@ -1,0 +1,100 @@
+package collector
+
+import (
+	"bytes"
+	"compress/flate"
+	"sync"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+)
+
+// block is the exposition of one KPI run, encoded once when the run ends and
+// served as bytes by every scrape until the next run replaces it. A block is
+// never changed after it is published, so a scrape sees all of one run's
+// series or none of them. The OpenMetrics and compressed forms are made once,
+// on first use or in the background after publishing.
+type block struct {
+	kpi    string
+	at     time.Time     // when the run succeeded
+	maxAge time.Duration // after at+maxAge the block is no longer served
+	text   []byte
+
+	mu  sync.Mutex
+	mfs []*dto.MetricFamily // kept until the OpenMetrics form exists
+
+	om                 lazyBytes
+	textDeflate, omDef lazyBytes
+}
+
+// lazyBytes is a value computed at most once.
+type lazyBytes struct {
+	once sync.Once
+	b    []byte
+}
+
+func (l *lazyBytes) get(f func() []byte) []byte {
+	l.once.Do(func() { l.b = f() })
+	return l.b
+}
+
+func newBlock(kpi string, at time.Time, maxAge time.Duration, mfs []*dto.MetricFamily) (*block, error) {
+	var buf bytes.Buffer
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
+			return nil, err
+		}
+	}
+	return &block{kpi: kpi, at: at, maxAge: maxAge, text: buf.Bytes(), mfs: mfs}, nil
+}
+
+// fresh reports whether the block may still be served at now.
+func (b *block) fresh(now time.Time) bool { return now.Sub(b.at) <= b.maxAge }
+
+// bytes returns the block in the text format, or in OpenMetrics without the
+// final # EOF line.
+func (b *block) bytes(openMetrics bool) []byte {
+	if !openMetrics {
+		return b.text
+	}
+	return b.om.get(func() []byte {
+		b.mu.Lock()
+		mfs := b.mfs
+		b.mfs = nil
+		b.mu.Unlock()
+		var buf bytes.Buffer
+		for _, mf := range mfs {
+			// The families passed text encoding; OpenMetrics accepts the same gauges.
+			_, _ = expfmt.MetricFamilyToOpenMetrics(&buf, mf)
+		}
+		return buf.Bytes()
+	})
+}
+
+// deflated returns bytes(openMetrics) as a raw DEFLATE segment that ends on a
+// byte boundary without a final block, so that segments can be concatenated
+// into one gzip member (see writeGzip).
+func (b *block) deflated(openMetrics bool) []byte {
+	l := &b.textDeflate
+	if openMetrics {
+		l = &b.omDef
+	}
+	return l.get(func() []byte { return deflateSegment(b.bytes(openMetrics)) })
+}
+
+// prepare makes every form of the block, so that scrapes find them ready.
+func (b *block) prepare() {
+	b.deflated(false)
+	b.deflated(true)
+}
+
+// deflateSegment compresses p into a DEFLATE segment that ends with a sync
+// flush: byte-aligned, no final block, no reference to data before it.
+func deflateSegment(p []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	_, _ = w.Write(p)
+	_ = w.Flush()
+	return buf.Bytes()
+}

@@ -1,0 +1,241 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// maxStartJitter bounds the delay of a KPI's first run. The delays spread the
+// KPIs of a catalog over the first seconds, and keep that spread afterwards.
+const maxStartJitter = 5 * time.Second
+
+// runner runs one KPI on its interval and publishes each successful run as a
+// block. It belongs to one catalog version: a changed KPI gets a new runner.
+type runner struct {
+	k      *catalog.KPI
+	cat    *catalog.Catalog
+	srcs   map[string]*Source // the KPI's source and its target's source
+	key    string
+	clock  Clock
+	logger *slog.Logger
+
+	valueDesc, targetDesc *prometheus.Desc
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu    sync.Mutex
+	state runState
+	blk   *block
+}
+
+// runState is what the self-metrics and the landing page show of a KPI.
+type runState struct {
+	started      time.Time
+	lastRun      time.Time
+	lastSuccess  time.Time
+	lastDuration time.Duration
+	lastErr      string
+	up           bool
+	series       int
+	runs         uint64
+	errors       map[string]uint64
+}
+
+func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, key string, clock Clock, logger *slog.Logger) *runner {
+	constLabels := prometheus.Labels(cat.Global.Labels)
+	help := k.Help
+	if help == "" {
+		help = "KPI " + k.Name + "."
+	}
+	errs := make(map[string]uint64, len(catalog.Reasons))
+	for _, r := range catalog.Reasons {
+		errs[r] = 0
+	}
+	return &runner{
+		k: k, cat: cat, srcs: srcs, key: key, clock: clock,
+		logger:     logger.With("kpi", k.Name, "source", k.Source),
+		valueDesc:  prometheus.NewDesc(k.MetricName(), help, k.Labels, constLabels),
+		targetDesc: prometheus.NewDesc(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
+		done:       make(chan struct{}),
+		state:      runState{started: clock.Now(), errors: errs},
+	}
+}
+
+// phase is the KPI's delay before its first run, stable for a KPI name.
+func (r *runner) phase() time.Duration {
+	span := min(r.k.Interval.D(), maxStartJitter)
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(r.k.Name))
+	return time.Duration(h.Sum64() % uint64(span))
+}
+
+// start runs the loop in the background until stop.
+func (r *runner) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	r.cancel = cancel
+	go r.loop(ctx)
+}
+
+// stop ends the loop, cancelling a query in flight, and waits for it.
+func (r *runner) stop() {
+	r.cancel()
+	<-r.done
+}
+
+func (r *runner) loop(ctx context.Context) {
+	defer close(r.done)
+	interval := r.k.Interval.D()
+	next := r.clock.Now().Add(r.phase())
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.clock.After(next.Sub(r.clock.Now())):
+		}
+		r.runOnce(ctx)
+		now := r.clock.Now()
+		next = next.Add(interval)
+		for !next.After(now) { // a run longer than the interval skips the missed slots
+			next = next.Add(interval)
+		}
+	}
+}
+
+// runOnce runs the KPI, unless its source is backing off, and records the
+// outcome.
+func (r *runner) runOnce(ctx context.Context) {
+	now := r.clock.Now()
+	src := r.srcs[r.k.Source]
+	if !src.allow(now) {
+		r.mu.Lock()
+		r.state.up, r.state.lastRun = false, now
+		r.state.lastErr = "source " + src.Name() + " is down; waiting before the next attempt"
+		r.mu.Unlock()
+		return
+	}
+	res, err := RunOnce(ctx, r.cat, r.k, r.srcs)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return // stopped by a reload or shutdown
+	}
+	end := r.clock.Now()
+	if err != nil {
+		r.failed(now, end, err)
+		return
+	}
+	src.report(end, true, r.k.Interval.D())
+	b, berr := r.encode(res, end)
+	if berr != nil {
+		r.failed(now, end, &RunError{Reason: catalog.ReasonScan, msg: "encode series: " + berr.Error(), err: berr, Reached: true})
+		return
+	}
+	r.mu.Lock()
+	st := &r.state
+	st.runs++
+	st.up, st.lastRun, st.lastSuccess, st.lastDuration = true, now, end, end.Sub(now)
+	st.lastErr, st.series = "", len(res.Series)
+	s := res.Stats
+	st.errors[catalog.ReasonNull] += uint64(s.Nulls)
+	st.errors[catalog.ReasonType] += uint64(s.NonNumeric)
+	st.errors[catalog.ReasonDuplicate] += uint64(s.Duplicates)
+	st.errors[catalog.ReasonCardinality] += uint64(s.OverLimit)
+	st.errors[catalog.ReasonInvalidLabel] += uint64(s.InvalidLabels)
+	if res.TargetErr != nil || s.TargetSkipped > 0 {
+		st.errors[catalog.ReasonTarget]++
+	}
+	r.blk = b
+	r.mu.Unlock()
+	go b.prepare()
+
+	if skipped := s.Nulls + s.NonNumeric + s.Duplicates + s.OverLimit + s.InvalidLabels; skipped > 0 {
+		r.logger.Warn("rows skipped", "rows", s.Rows, "exported", s.Exported, "null", s.Nulls, "type", s.NonNumeric,
+			"duplicate", s.Duplicates, "cardinality", s.OverLimit, "invalid_label", s.InvalidLabels)
+	}
+	if res.TargetErr != nil {
+		r.logger.Warn("target query failed; values exported without targets", "err", res.TargetErr)
+	} else if s.TargetSkipped > 0 {
+		r.logger.Warn("target rows skipped", "rows", s.TargetRows, "skipped", s.TargetSkipped)
+	}
+}
+
+func (r *runner) failed(start, end time.Time, err error) {
+	reason, reached := catalog.ReasonQuery, true
+	var re *RunError
+	if errors.As(err, &re) {
+		reason, reached = re.Reason, re.Reached && re.Reason != catalog.ReasonConnection
+	}
+	r.srcs[r.k.Source].report(end, reached, r.k.Interval.D())
+	r.mu.Lock()
+	st := &r.state
+	st.runs++
+	st.errors[reason]++
+	st.up, st.lastRun, st.lastDuration, st.lastErr = false, start, end.Sub(start), err.Error()
+	r.mu.Unlock()
+	r.logger.Warn("kpi run failed", "reason", reason, "err", err)
+}
+
+// encode turns a run's series into a block through client_golang: const
+// metrics, gathered by a registry of their own, encoded once.
+func (r *runner) encode(res *Result, at time.Time) (*block, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(seriesCollector{r: r, res: res}); err != nil {
+		return nil, err
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		return nil, err
+	}
+	return newBlock(r.k.Name, at, r.k.MaxAge.D(), mfs)
+}
+
+// seriesCollector emits one run's series as const gauges.
+type seriesCollector struct {
+	r   *runner
+	res *Result
+}
+
+func (c seriesCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.r.valueDesc
+	ch <- c.r.targetDesc
+}
+
+func (c seriesCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.res.Series {
+		ch <- prometheus.MustNewConstMetric(c.r.valueDesc, prometheus.GaugeValue, s.Value, s.Labels...)
+		if s.HasTarget {
+			ch <- prometheus.MustNewConstMetric(c.r.targetDesc, prometheus.GaugeValue, s.Target, s.Labels...)
+		}
+	}
+}
+
+// snapshot returns the KPI's state and its block if it may be served at now.
+func (r *runner) snapshot(now time.Time) (runState, *block) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.state
+	st.errors = maps.Clone(st.errors)
+	b := r.blk
+	if b != nil && !b.fresh(now) {
+		b = nil
+	}
+	return st, b
+}
+
+// stale reports whether the KPI's values are withheld because its last
+// success, or its start when it never succeeded, is older than max_age.
+func (r *runner) stale(st runState, now time.Time) bool {
+	since := st.lastSuccess
+	if since.IsZero() {
+		since = st.started
+	}
+	return now.Sub(since) > r.k.MaxAge.D()
+}

@@ -1,0 +1,80 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// selfMetrics reports the state of every source and KPI at scrape time.
+type selfMetrics struct {
+	c *Collector
+
+	sourceUp, kpiUp, lastSuccess, lastDuration, series, stale, runs, errs, kpis, info *prometheus.Desc
+}
+
+func newSelfMetrics(c *Collector) *selfMetrics {
+	kpi := []string{catalog.LabelKPI}
+	return &selfMetrics{
+		c:            c,
+		sourceUp:     prometheus.NewDesc(catalog.SelfSourceUp, "Whether the last attempt to reach the source succeeded (1) or not (0).", []string{catalog.LabelSource}, nil),
+		kpiUp:        prometheus.NewDesc(catalog.SelfKPIUp, "Whether the KPI's last run succeeded (1) or not (0).", kpi, nil),
+		lastSuccess:  prometheus.NewDesc(catalog.SelfLastSuccess, "Unix time of the KPI's last successful run (0 before the first).", kpi, nil),
+		lastDuration: prometheus.NewDesc(catalog.SelfLastDuration, "Duration of the KPI's last run, successful or not.", kpi, nil),
+		series:       prometheus.NewDesc(catalog.SelfSeries, "Series the KPI's last successful run exported.", kpi, nil),
+		stale:        prometheus.NewDesc(catalog.SelfStale, "Whether the KPI's values are withheld (1) because its last success is older than its max_age.", kpi, nil),
+		runs:         prometheus.NewDesc(catalog.SelfRuns, "Runs of the KPI's SQL.", kpi, nil),
+		errs:         prometheus.NewDesc(catalog.SelfErrors, "Failed runs of the KPI (timeout, connection, query, scan, target) and rows it skipped (null, type, duplicate, cardinality, invalid_label), by reason.", []string{catalog.LabelKPI, catalog.LabelReason}, nil),
+		kpis:         prometheus.NewDesc(catalog.SelfCatalogKPIs, "KPIs in the running catalog.", nil, nil),
+		info: prometheus.NewDesc(catalog.InfoMetric, "Metadata of each KPI; definition_hash changes when what decides its numbers changes.",
+			[]string{catalog.LabelKPI, catalog.LabelTeam, catalog.LabelGroup, catalog.LabelOwner, catalog.LabelUnit, catalog.LabelDirection, catalog.LabelPeriod, catalog.LabelDefinitionHash}, nil),
+	}
+}
+
+func (m *selfMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{m.sourceUp, m.kpiUp, m.lastSuccess, m.lastDuration, m.series, m.stale, m.runs, m.errs, m.kpis, m.info} {
+		ch <- d
+	}
+}
+
+func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
+	v := m.c.view.Load()
+	now := m.c.clock.Now()
+	for _, s := range v.sources {
+		up, _ := s.Up()
+		ch <- prometheus.MustNewConstMetric(m.sourceUp, prometheus.GaugeValue, b2f(up), s.Name())
+	}
+	if v.cat != nil {
+		ch <- prometheus.MustNewConstMetric(m.kpis, prometheus.GaugeValue, float64(len(v.cat.KPIs)))
+	}
+	for _, r := range v.runners {
+		k := r.k
+		if ck := v.cat.KPI(k.Name); ck != nil {
+			k = ck // metadata such as the owner may change without a restart
+		}
+		st, _ := r.snapshot(now)
+		name := k.Name
+		ch <- prometheus.MustNewConstMetric(m.info, prometheus.GaugeValue, 1,
+			name, k.Team, k.Group, k.Owner, string(k.Unit), string(k.Direction), string(k.Period), k.DefinitionHash())
+		ch <- prometheus.MustNewConstMetric(m.kpiUp, prometheus.GaugeValue, b2f(st.up), name)
+		ls := 0.0
+		if !st.lastSuccess.IsZero() {
+			ls = float64(st.lastSuccess.UnixNano()) / 1e9
+		}
+		ch <- prometheus.MustNewConstMetric(m.lastSuccess, prometheus.GaugeValue, ls, name)
+		ch <- prometheus.MustNewConstMetric(m.lastDuration, prometheus.GaugeValue, st.lastDuration.Seconds(), name)
+		ch <- prometheus.MustNewConstMetric(m.series, prometheus.GaugeValue, float64(st.series), name)
+		ch <- prometheus.MustNewConstMetric(m.stale, prometheus.GaugeValue, b2f(r.stale(st, now)), name)
+		ch <- prometheus.MustNewConstMetric(m.runs, prometheus.CounterValue, float64(st.runs), name)
+		for _, reason := range catalog.Reasons {
+			ch <- prometheus.MustNewConstMetric(m.errs, prometheus.CounterValue, float64(st.errors[reason]), name, reason)
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
