@@ -23,8 +23,8 @@ type RunError struct {
 	// Reached is true when the source answered (the transaction began):
 	// the failure is the query's, not the source's.
 	Reached bool
-	msg    string
-	err    error
+	msg     string
+	err     error
 }
 
 func (e *RunError) Error() string { return e.msg }

@@ -1,0 +1,312 @@
+package collector
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+func scrape(t testing.TB, h http.Handler, header ...string) (string, http.Header) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("scrape status %d", rec.Code)
+	}
+	body, _ := io.ReadAll(rec.Body)
+	return string(body), rec.Header()
+}
+
+func kpiState(c *Collector, name string) KPIState {
+	for _, s := range c.States() {
+		if s.Name == name {
+			return s
+		}
+	}
+	return KPIState{}
+}
+
+func runsOf(c *Collector, name string) uint64 {
+	for _, r := range c.view.Load().runners {
+		if r.k.Name == name {
+			st, _ := r.snapshot(time.Now())
+			return st.runs
+		}
+	}
+	return 0
+}
+
+const schedCatalog = `
+global:
+  labels: {company: acme}
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - name: revenue
+    help: Revenue by region.
+    unit: currency
+    currency: EUR
+    team: sales
+    owner: ana@example.com
+    source: db
+    interval: 10s
+    sql: SELECT region, SUM(amount) AS revenue FROM sales GROUP BY region
+    labels: [region]
+    value: revenue
+    direction: higher
+    target: 100
+`
+
+func startCollector(t *testing.T, clock Clock, yaml string) *Collector {
+	t.Helper()
+	c := New(Options{Clock: clock})
+	t.Cleanup(func() { c.Close() })
+	if err := c.Apply(context.Background(), loadCatalog(t, yaml)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestScrapesNeverCauseQueries(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount REAL)", "INSERT INTO sales VALUES ('north', 10), ('south', 20)")
+	clock := newFakeClock()
+	c := startCollector(t, clock, fmt.Sprintf(schedCatalog, path))
+
+	for i := 1; i <= 3; i++ {
+		waitFor(t, "the next run to be scheduled", func() bool { return clock.pending() == 1 })
+		for range 20 {
+			scrape(t, c.Handler())
+		}
+		clock.Advance(10 * time.Second)
+		waitFor(t, fmt.Sprintf("run %d", i), func() bool { return runsOf(c, "revenue") == uint64(i) })
+	}
+	for range 20 {
+		scrape(t, c.Handler())
+	}
+	if got := runsOf(c, "revenue"); got != 3 {
+		t.Fatalf("runs = %d after 3 intervals and 80 scrapes, want 3", got)
+	}
+}
+
+func TestExportedPageThroughClientGolang(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount REAL)", "INSERT INTO sales VALUES ('north', 10), ('south', 20.5)")
+	clock := newFakeClock()
+	c := startCollector(t, clock, fmt.Sprintf(schedCatalog, path))
+	waitFor(t, "first run scheduled", func() bool { return clock.pending() == 1 })
+	clock.Advance(maxStartJitter)
+	waitFor(t, "first run", func() bool { return runsOf(c, "revenue") == 1 })
+
+	body, _ := scrape(t, c.Handler())
+	want := `# HELP kpi_revenue_eur Revenue by region.
+# TYPE kpi_revenue_eur gauge
+kpi_revenue_eur{company="acme",region="north"} 10
+kpi_revenue_eur{company="acme",region="south"} 20.5
+# HELP kpi_revenue_target_eur Target of: Revenue by region.
+# TYPE kpi_revenue_target_eur gauge
+kpi_revenue_target_eur{company="acme",region="north"} 100
+kpi_revenue_target_eur{company="acme",region="south"} 100
+`
+	if !strings.Contains(body, want) {
+		t.Fatalf("page lacks the KPI block:\n%s", body)
+	}
+	self := `# HELP kpi_exporter_kpi_up Whether the KPI's last run succeeded (1) or not (0).
+# TYPE kpi_exporter_kpi_up gauge
+kpi_exporter_kpi_up{kpi="revenue"} 1
+# HELP kpi_exporter_kpi_series Series the KPI's last successful run exported.
+# TYPE kpi_exporter_kpi_series gauge
+kpi_exporter_kpi_series{kpi="revenue"} 2
+# HELP kpi_exporter_source_up Whether the last attempt to reach the source succeeded (1) or not (0).
+# TYPE kpi_exporter_source_up gauge
+kpi_exporter_source_up{source="db"} 1
+`
+	if err := testutil.GatherAndCompare(c.Registry(), strings.NewReader(self),
+		catalog.SelfKPIUp, catalog.SelfSeries, catalog.SelfSourceUp); err != nil {
+		t.Fatal(err)
+	}
+	cat := c.Catalog()
+	info := fmt.Sprintf(`kpi_info{definition_hash=%q,direction="higher",group="sales",kpi="revenue",owner="ana@example.com",period="",team="sales",unit="currency"} 1`,
+		cat.KPI("revenue").DefinitionHash())
+	if !strings.Contains(body, info) {
+		t.Fatalf("page lacks %s", info)
+	}
+}
+
+func TestStaleKPIIsWithdrawnButItsAgeStaysVisible(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount REAL)", "INSERT INTO sales VALUES ('north', 10)")
+	clock := newFakeClock()
+	c := startCollector(t, clock, fmt.Sprintf(schedCatalog, path))
+	waitFor(t, "first run scheduled", func() bool { return clock.pending() == 1 })
+	clock.Advance(maxStartJitter)
+	waitFor(t, "first run", func() bool { return runsOf(c, "revenue") == 1 })
+	success := kpiState(c, "revenue").LastSuccess
+
+	// The table disappears: every later run fails.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TABLE sales"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	for i := 2; i <= 4; i++ {
+		waitFor(t, "next run scheduled", func() bool { return clock.pending() == 1 })
+		clock.Advance(10 * time.Second)
+		waitFor(t, "failed run", func() bool { return runsOf(c, "revenue") == uint64(i) })
+		body, _ := scrape(t, c.Handler())
+		exported := strings.Contains(body, `kpi_revenue_eur{`)
+		stale := clock.Now().Sub(success) > 30*time.Second
+		if exported == stale {
+			t.Fatalf("after %v: exported=%v, want %v", clock.Now().Sub(success), exported, !stale)
+		}
+		wantStale := "0"
+		if stale {
+			wantStale = "1"
+		}
+		for _, line := range []string{
+			`kpi_exporter_kpi_stale{kpi="revenue"} ` + wantStale,
+			fmt.Sprintf(`kpi_exporter_kpi_last_success_timestamp_seconds{kpi="revenue"} %v`, float64(success.UnixNano())/1e9),
+			`kpi_exporter_kpi_errors_total{kpi="revenue",reason="query"} ` + fmt.Sprint(i-1),
+			`kpi_exporter_kpi_up{kpi="revenue"} 0`,
+		} {
+			if !strings.Contains(body, line) {
+				t.Fatalf("after %v the page lacks %s", clock.Now().Sub(success), line)
+			}
+		}
+	}
+}
+
+func TestSlowQueryTimesOutWithoutBlockingScrapes(t *testing.T) {
+	path := sqliteFile(t)
+	c := startCollector(t, realClock{}, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - name: endless
+    unit: count
+    team: t
+    source: db
+    interval: 2s
+    timeout: 1s
+    sql: WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) AS v FROM c
+    value: v
+  - name: quick
+    unit: count
+    team: t
+    source: db
+    interval: 2s
+    sql: SELECT 1 AS v
+    value: v
+`, path))
+	waitFor(t, "the slow query to start", func() bool {
+		st := kpiState(c, "endless")
+		return st.LastError == "" && runsOf(c, "quick") >= 1
+	})
+	// The scrape below happens while the endless query may be running: it
+	// must answer from the cache, whatever the query does.
+	done := make(chan string)
+	go func() { body, _ := scrape(t, c.Handler()); done <- body }()
+	select {
+	case body := <-done:
+		if !strings.Contains(body, "kpi_quick 1") {
+			t.Fatalf("the quick KPI is missing while the slow one runs:\n%s", body)
+		}
+	case <-time.After(900 * time.Millisecond):
+		t.Fatal("a scrape waited on a running query")
+	}
+	waitFor(t, "the timeout", func() bool { return errorsOf(c, "endless", catalog.ReasonTimeout) >= 1 })
+	if st := kpiState(c, "endless"); st.Up || st.Series != 0 {
+		t.Fatalf("timed-out KPI state %+v", st)
+	}
+}
+
+func errorsOf(c *Collector, kpi, reason string) uint64 {
+	for _, r := range c.view.Load().runners {
+		if r.k.Name == kpi {
+			st, _ := r.snapshot(time.Now())
+			return st.errors[reason]
+		}
+	}
+	return 0
+}
+
+func TestWriteAttemptIsRefusedAndDataStays(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount REAL)", "INSERT INTO sales VALUES ('north', 10)")
+	for _, q := range []string{
+		"DELETE FROM sales RETURNING amount AS v",
+		"INSERT INTO sales VALUES ('x', 1) RETURNING amount AS v",
+		"SELECT 1 AS v; DELETE FROM sales",
+		"UPDATE sales SET amount = 0 RETURNING amount AS v",
+	} {
+		t.Run(q, func(t *testing.T) {
+			cat := loadCatalog(t, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - name: w
+    unit: count
+    team: t
+    source: db
+    sql: %q
+    value: v
+`, path, q))
+			res, err := runKPI(t, cat, "w")
+			if err == nil && q != "SELECT 1 AS v; DELETE FROM sales" {
+				t.Fatalf("write accepted: %+v", res)
+			}
+			db, _ := sql.Open("sqlite", path)
+			defer db.Close()
+			var n int
+			var sum float64
+			if err := db.QueryRow("SELECT COUNT(*), SUM(amount) FROM sales").Scan(&n, &sum); err != nil || n != 1 || sum != 10 {
+				t.Fatalf("data changed: %d rows, sum %v, err %v", n, sum, err)
+			}
+		})
+	}
+}
+
+func TestBackoffOfADownSource(t *testing.T) {
+	s := &Source{}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if !s.allow(now) {
+		t.Fatal("an untried source must be tried")
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second}
+	for i, w := range want {
+		s.report(now, false, 10*time.Second)
+		if s.allow(now.Add(w - time.Millisecond)) {
+			t.Fatalf("failure %d: allowed before %v", i+1, w)
+		}
+		if !s.allow(now.Add(w)) {
+			t.Fatalf("failure %d: not allowed after %v", i+1, w)
+		}
+	}
+	s.report(now, true, 10*time.Second)
+	if !s.allow(now) {
+		t.Fatal("a source that answered is tried at once")
+	}
+	if up, tried := s.Up(); !up || !tried {
+		t.Fatal("source not up after success")
+	}
+	for range 30 {
+		s.report(now, false, time.Hour)
+	}
+	if s.allow(now.Add(backoffMax-time.Millisecond)) || !s.allow(now.Add(backoffMax)) {
+		t.Fatal("backoff not capped at backoffMax")
+	}
+}
