@@ -1,0 +1,30 @@
+package catalog
+
+// Names the rule generator adds to the contract in names.go: the recorded
+// copies of a KPI's value and target, the generated alert names and the
+// severities. Dashboards and documents may read them; only rules writes rules.
+
+// Recording-rule operations for the de-duplicated value and target series.
+// They carry the kpi, team and owner labels that the raw gauges lack.
+const (
+	OpValue  = "value"
+	OpTarget = "target"
+)
+
+// Alert names of the generated alerting rules. Each alert carries the labels
+// kpi, team, owner and severity, and the KPI's label columns where they apply.
+const (
+	AlertThresholdWarning  = "KPIThresholdWarning"
+	AlertThresholdCritical = "KPIThresholdCritical"
+	AlertForecastMiss      = "KPIForecastMiss"
+	AlertAnomaly           = "KPIAnomaly"
+	AlertStale             = "KPIStale"
+	AlertSourceDown        = "KPISourceDown"
+	AlertCollectionErrors  = "KPICollectionErrors"
+)
+
+// Severities, the values of the severity label.
+const (
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)

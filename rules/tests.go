@@ -1,0 +1,308 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/template"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/output"
+)
+
+// TestDir is where the promtool unit tests go; they run from there with
+// `promtool test rules *.yml`.
+const TestDir = Dir + "/tests"
+
+// The job and instance the test series carry, as a scrape would add them.
+const (
+	testJob      = "kpi_exporter"
+	testInstance = "localhost:9786"
+	testLabel    = "test"
+)
+
+// TestFile is one promtool unit-test file, in the format promtool test rules
+// reads (the fields Prometheus 2.42 knows).
+type TestFile struct {
+	Path               string         `yaml:"-"`
+	RuleFiles          []string       `yaml:"rule_files"`
+	EvaluationInterval model.Duration `yaml:"evaluation_interval"`
+	GroupEvalOrder     []string       `yaml:"group_eval_order,omitempty"`
+	Tests              []TestGroup    `yaml:"tests"`
+}
+
+// TestGroup is one independent test: input series and what to expect.
+type TestGroup struct {
+	Name            string         `yaml:"name"`
+	Interval        model.Duration `yaml:"interval"`
+	InputSeries     []InputSeries  `yaml:"input_series"`
+	AlertRuleTests  []AlertTest    `yaml:"alert_rule_test,omitempty"`
+	PromqlExprTests []ExprTest     `yaml:"promql_expr_test,omitempty"`
+}
+
+// InputSeries is one series in promtool's expanding notation.
+type InputSeries struct {
+	Series string `yaml:"series"`
+	Values string `yaml:"values"`
+}
+
+// AlertTest expects exactly ExpAlerts of one alert to be firing at EvalTime.
+type AlertTest struct {
+	EvalTime  model.Duration `yaml:"eval_time"`
+	Alertname string         `yaml:"alertname"`
+	ExpAlerts []ExpAlert     `yaml:"exp_alerts"`
+}
+
+// ExpAlert is one expected firing alert.
+type ExpAlert struct {
+	ExpLabels      map[string]string `yaml:"exp_labels"`
+	ExpAnnotations map[string]string `yaml:"exp_annotations"`
+}
+
+// ExprTest expects exactly ExpSamples from Expr at EvalTime.
+type ExprTest struct {
+	Expr       string         `yaml:"expr"`
+	EvalTime   model.Duration `yaml:"eval_time"`
+	ExpSamples []ExpSample    `yaml:"exp_samples"`
+}
+
+// ExpSample is one expected sample.
+type ExpSample struct {
+	Labels string  `yaml:"labels"`
+	Value  float64 `yaml:"value"`
+}
+
+// Tests generates, per team, the promtool tests of its rules: for every alert
+// a series that fires it and series that must not fire it, and exact values
+// for the attainment and pacing records. Tests of period KPIs evaluate hourly
+// at a step that suits the period (tests.go, testStep) over days of the calendar that starts at 1970-01-01 (a Thursday), so their
+// elapsed fractions are known exactly.
+func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
+	var cal []RuleFile
+	if len(s.Files) > 0 && s.Files[0].Path == calendarFile {
+		cal = s.Files[:1]
+	}
+	var out []TestFile
+	for _, f := range s.Files {
+		if f.team == "" {
+			continue
+		}
+		base := TestDir + "/team-" + f.team
+		files := append(slices.Clone(cal), f)
+		ruleFiles := make([]string, len(files))
+		for i, rf := range files {
+			ruleFiles[i] = rel(base+".yml", rf.Path)
+		}
+		minute := TestFile{Path: base + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(time.Minute), GroupEvalOrder: s.groupNames(files...)}
+		byPeriod := map[catalog.Period]*TestFile{}
+		for _, p := range periods {
+			byPeriod[p] = &TestFile{Path: base + "-" + string(p) + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(testStep(p)), GroupEvalOrder: s.groupNames(files...)}
+		}
+		for _, k := range s.kpis[f.Path] {
+			x := newKPICtx(c, k)
+			m, err := x.minuteTests(s.kpis[f.Path])
+			if err != nil {
+				return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+			}
+			minute.Tests = append(minute.Tests, m...)
+			h, err := x.periodTests()
+			if err != nil {
+				return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+			}
+			if len(h) > 0 {
+				byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, h...)
+			}
+		}
+		out = append(out, minute)
+		for _, p := range periods {
+			if len(byPeriod[p].Tests) > 0 {
+				out = append(out, *byPeriod[p])
+			}
+		}
+	}
+	return out, nil
+}
+
+// Encode renders a test file, headed.
+func (f TestFile) Encode() ([]byte, error) { return encodeYAML(f) }
+
+// TestOutputs renders test files.
+func TestOutputs(tf []TestFile) ([]output.File, error) {
+	out := make([]output.File, 0, len(tf))
+	for _, f := range tf {
+		data, err := f.Encode()
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", f.Path, err)
+		}
+		out = append(out, output.File{Path: f.Path, Data: data})
+	}
+	return out, nil
+}
+
+// epoch is where promtool's test time starts.
+var epoch = time.Unix(0, 0).UTC()
+
+// testTarget is the target the tests use: the constant, or 100 for SQL.
+func (x kpiCtx) testTarget() float64 {
+	if t := x.k.Target; t != nil && t.IsConstant() {
+		return t.Value
+	}
+	return 100
+}
+
+// seriesLabels are the labels of the KPI's test series as scraped.
+func (x kpiCtx) seriesLabels() map[string]string {
+	l := map[string]string{"job": testJob, "instance": testInstance}
+	for _, c := range x.k.Labels {
+		l[c] = testLabel
+	}
+	for k, v := range x.c.Global.Labels {
+		l[k] = v
+	}
+	return l
+}
+
+// keptLabels are the labels KPI-level records and alerts keep.
+func (x kpiCtx) keptLabels() map[string]string {
+	l := x.ownerLabels()
+	for _, c := range x.k.Labels {
+		l[c] = testLabel
+	}
+	for k, v := range x.c.Global.Labels {
+		l[k] = v
+	}
+	return l
+}
+
+func (x kpiCtx) alertExpLabels(severity string) map[string]string {
+	l := x.keptLabels()
+	l[catalog.LabelSeverity] = severity
+	return l
+}
+
+func selector(name string, l map[string]string) string {
+	var b strings.Builder
+	b.WriteString(name + "{")
+	for i, k := range sortedKeys(l) {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%s=%q", k, l[k])
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// constant is n+1 samples of v in promtool notation.
+func constant(v float64, n int) string { return fmt.Sprintf("%sx%d", fmtFloat(v), n) }
+
+// list renders explicit samples.
+func list(vs []float64) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = fmtFloat(v)
+	}
+	return strings.Join(s, " ")
+}
+
+func ceilTo(d, unit time.Duration) time.Duration {
+	return (d + unit - 1) / unit * unit
+}
+
+// steps is how many samples at step cover 0..t inclusive, plus a margin.
+func steps(t, step time.Duration) int { return int(t/step) + 2 }
+
+// beyond returns a value clearly past threshold th in the bad direction.
+func (x kpiCtx) beyond(th float64) float64 {
+	d := math.Abs(th) / 2
+	if d == 0 {
+		d = 1
+	}
+	if x.higher() {
+		return th - d
+	}
+	return th + d
+}
+
+// render expands an alert's annotations as Prometheus would for a firing
+// alert with the given labels and value, answering its queries from values
+// (by metric name).
+func render(ann map[string]string, lbls map[string]string, value float64, values map[string]float64, at time.Time) (map[string]string, error) {
+	p := parser.NewParser(parser.Options{})
+	query := func(_ context.Context, q string, _ time.Time) (promql.Vector, error) {
+		e, err := p.ParseExpr(q)
+		if err != nil {
+			return nil, err
+		}
+		vs, ok := e.(*parser.VectorSelector)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query %q", q)
+		}
+		v, ok := values[vs.Name]
+		if !ok {
+			return nil, nil
+		}
+		m := map[string]string{labels.MetricName: vs.Name}
+		for _, mt := range vs.LabelMatchers {
+			if mt.Name != labels.MetricName {
+				m[mt.Name] = mt.Value
+			}
+		}
+		return promql.Vector{{Metric: labels.FromMap(m), F: v}}, nil
+	}
+	defs := "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+	data := template.AlertTemplateData(lbls, nil, "", promql.Sample{F: value})
+	out := make(map[string]string, len(ann))
+	for k, text := range ann {
+		e := template.NewTemplateExpander(context.Background(), defs+text, "__alert_test", data, model.TimeFromUnixNano(at.UnixNano()), query, nil, nil)
+		s, err := e.Expand()
+		if err != nil {
+			return nil, fmt.Errorf("annotation %s: %w", k, err)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+// findAlert returns the KPI's alert rule of that name and severity.
+func findAlert(rs []alertRule, name string) alertRule {
+	for _, r := range rs {
+		if r.Alert == name {
+			return r
+		}
+	}
+	return alertRule{}
+}
+
+type alertRule = struct {
+	Alert       string
+	Annotations map[string]string
+}
+
+func (x kpiCtx) alertRules() []alertRule {
+	var out []alertRule
+	for _, r := range x.rules() {
+		if r.Alert != "" {
+			out = append(out, alertRule{Alert: r.Alert, Annotations: r.Annotations})
+		}
+	}
+	return out
+}
+
+// expect builds the expected firing alert.
+func (x kpiCtx) expect(alert string, lbls map[string]string, value float64, values map[string]float64, at time.Duration) (ExpAlert, error) {
+	r := findAlert(x.alertRules(), alert)
+	ann, err := render(r.Annotations, lbls, value, values, epoch.Add(at))
+	if err != nil {
+		return ExpAlert{}, fmt.Errorf("alert %s: %w", alert, err)
+	}
+	return ExpAlert{ExpLabels: lbls, ExpAnnotations: ann}, nil
+}

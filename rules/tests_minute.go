@@ -1,0 +1,348 @@
+package rules
+
+import (
+	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// minuteTests are the tests that evaluate every minute from 1970-01-01T00:00
+// UTC: attainment, thresholds that do not follow the period's pace, anomaly,
+// staleness, source and collection errors.
+func (x kpiCtx) minuteTests(mates []*catalog.KPI) ([]TestGroup, error) {
+	var out []TestGroup
+	stale := func() ([]TestGroup, error) { return x.stalenessTests(mates) }
+	for _, f := range []func() ([]TestGroup, error){
+		x.attainmentTests, x.thresholdTests, x.anomalyTests, stale,
+	} {
+		tg, err := f()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tg...)
+	}
+	return out, nil
+}
+
+func (x kpiCtx) group(name string, step time.Duration, series ...InputSeries) TestGroup {
+	return TestGroup{Name: x.k.Name + ": " + name, Interval: md(step), InputSeries: series}
+}
+
+func (x kpiCtx) valueSeries(values string) InputSeries {
+	return InputSeries{Series: selector(x.k.MetricName(), x.seriesLabels()), Values: values}
+}
+
+func (x kpiCtx) targetSeries(values string) InputSeries {
+	return InputSeries{Series: selector(x.k.TargetMetricName(), x.seriesLabels()), Values: values}
+}
+
+func (x kpiCtx) sample(op string, v float64) ExpSample {
+	return ExpSample{Labels: selector(x.rec(op), x.keptLabels()), Value: v}
+}
+
+// attainment returns the expected attainment of value v against target t,
+// and whether the record exists (its zero-division guard passes).
+func (x kpiCtx) attainment(v, t float64) (float64, bool) {
+	if x.higher() {
+		return v / t, t > 0
+	}
+	return t / v, v > 0
+}
+
+func (x kpiCtx) attainmentTests() ([]TestGroup, error) {
+	if !x.k.HasTarget() {
+		return nil, nil
+	}
+	const at = 5 * time.Minute
+	n := steps(at, time.Minute)
+	tg := x.testTarget()
+	v := tg * 0.8
+	if v == 0 {
+		v = 1
+	}
+	with := x.group("attainment is value against target", time.Minute, x.valueSeries(constant(v, n)), x.targetSeries(constant(tg, n)))
+	exp := []ExpSample{}
+	if a, ok := x.attainment(v, tg); ok {
+		exp = append(exp, x.sample(catalog.OpAttainment, a))
+	}
+	with.PromqlExprTests = []ExprTest{{Expr: x.rec(catalog.OpAttainment), EvalTime: md(at), ExpSamples: exp}}
+	without := x.group("no attainment without a target", time.Minute, x.valueSeries(constant(v, n)))
+	without.PromqlExprTests = []ExprTest{{Expr: x.rec(catalog.OpAttainment), EvalTime: md(at), ExpSamples: []ExpSample{}}}
+	return []TestGroup{with, without}, nil
+}
+
+// absLevel is a threshold level as an absolute value for the tests.
+type absLevel struct {
+	level
+	value float64
+}
+
+// absLevels are the levels that do not follow the period's pace, with their
+// absolute values at test target tg.
+func (x kpiCtx) absLevels(tg float64) []absLevel {
+	var out []absLevel
+	for _, l := range x.levels() {
+		if x.gated(l) {
+			continue
+		}
+		v := l.t.Value
+		if l.t.OfTarget {
+			v = tg * l.t.Ratio()
+		}
+		out = append(out, absLevel{l, v})
+	}
+	return out
+}
+
+// thresholdScenario is one constant value and which alerts it must fire.
+type thresholdScenario struct {
+	name      string
+	value     float64
+	target    bool
+	fires     map[string]bool
+	assertsOn []string
+}
+
+// thresholdScenarios: each level breached (the warning one with the value
+// exactly at the critical threshold, so just inside it), each level just
+// inside (the value equal to the threshold), and no target at all when a
+// threshold is a percentage of the target.
+func (x kpiCtx) thresholdScenarios(ls []absLevel, percent bool, at func(absLevel) float64) []thresholdScenario {
+	var w, c *absLevel
+	var names []string
+	for i := range ls {
+		names = append(names, ls[i].alert)
+		if ls[i].severity == catalog.SeverityWarning {
+			w = &ls[i]
+		} else {
+			c = &ls[i]
+		}
+	}
+	has := x.k.HasTarget()
+	var out []thresholdScenario
+	if w != nil {
+		v := x.beyond(at(*w))
+		name := "warning fires beyond the warning threshold"
+		if c != nil {
+			v = at(*c)
+			name = "warning fires at the critical threshold, critical does not"
+		}
+		out = append(out, thresholdScenario{name, v, has, map[string]bool{w.alert: true}, names})
+		out = append(out, thresholdScenario{"nothing fires at the warning threshold", at(*w), has, nil, names})
+	}
+	if c != nil {
+		out = append(out, thresholdScenario{"critical fires beyond the critical threshold", x.beyond(at(*c)), has, map[string]bool{c.alert: true}, []string{c.alert}})
+		if w == nil {
+			out = append(out, thresholdScenario{"nothing fires at the critical threshold", at(*c), has, nil, names})
+		}
+	}
+	if percent {
+		worst := ls[len(ls)-1]
+		out = append(out, thresholdScenario{"nothing fires without a target", x.beyond(at(worst)), false, nil, names})
+	}
+	return out
+}
+
+func (x kpiCtx) thresholdTests() ([]TestGroup, error) {
+	tg := x.testTarget()
+	ls := x.absLevels(tg)
+	if len(ls) == 0 {
+		return nil, nil
+	}
+	percent := false
+	for _, l := range ls {
+		percent = percent || l.t.OfTarget
+	}
+	var forDur time.Duration
+	forDur = x.thresholdFor()
+	at := ceilTo(forDur, time.Minute) + time.Minute
+	n := steps(at, time.Minute)
+	var out []TestGroup
+	for _, sc := range x.thresholdScenarios(ls, percent, func(l absLevel) float64 { return l.value }) {
+		series := []InputSeries{x.valueSeries(constant(sc.value, n))}
+		if sc.target {
+			series = append(series, x.targetSeries(constant(tg, n)))
+		}
+		g := x.group(sc.name, time.Minute, series...)
+		values := map[string]float64{x.rec(catalog.OpValue): sc.value}
+		if sc.target {
+			values[x.rec(catalog.OpTarget)] = tg
+			if x.k.Period != catalog.PeriodNone {
+				values[x.rec(catalog.OpExpectedToDate)] = tg * elapsedAt(x.k.Period, epoch.Add(at))
+			}
+		}
+		for _, l := range ls {
+			values[x.rec(l.op)] = l.value
+		}
+		asserts, err := x.thresholdAsserts(sc, sc.value, values, at)
+		if err != nil {
+			return nil, err
+		}
+		g.AlertRuleTests = asserts
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// anomalyTests: a steady baseline that alternates between two values, then a
+// jump far outside it that lasts the alert's for duration; and the same
+// baseline without the jump.
+func (x kpiCtx) anomalyTests() ([]TestGroup, error) {
+	a := x.k.Anomaly
+	if a == nil {
+		return nil, nil
+	}
+	low, high := 1.0, 1.1
+	if tg := x.testTarget(); x.k.HasTarget() && tg > 0 {
+		low, high = tg, tg*1.1
+	}
+	spike := high + 100*(high-low)
+	if !x.higher() {
+		spike = low - 100*(high-low)
+	}
+	start := ceilTo(x.anomalyOffset(), time.Minute) + 10*time.Minute
+	at := start + ceilTo(a.For.D(), time.Minute)
+	n := steps(at, time.Minute)
+	base := make([]float64, 0, n+1)
+	for i := 0; i <= n; i++ {
+		base = append(base, []float64{low, high}[i%2])
+	}
+	jump := make([]float64, len(base))
+	copy(jump, base)
+	for i := int(start / time.Minute); i < len(jump); i++ {
+		jump[i] = spike
+	}
+	fire := x.group("anomaly fires on a jump out of the baseline", time.Minute, x.valueSeries(list(jump)))
+	exp, err := x.expect(catalog.AlertAnomaly, x.alertExpLabels(catalog.SeverityWarning), 0,
+		map[string]float64{x.rec(catalog.OpValue): spike}, at)
+	if err != nil {
+		return nil, err
+	}
+	fire.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertAnomaly, ExpAlerts: []ExpAlert{exp}}}
+	calm := x.group("no anomaly inside the baseline", time.Minute, x.valueSeries(list(base)))
+	calm.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertAnomaly, ExpAlerts: []ExpAlert{}}}
+	return []TestGroup{fire, calm}, nil
+}
+
+func (x kpiCtx) selfSeries(metric string, extra map[string]string, values string) InputSeries {
+	l := map[string]string{"job": testJob, "instance": testInstance}
+	for k, v := range extra {
+		l[k] = v
+	}
+	return InputSeries{Series: selector(metric, l), Values: values}
+}
+
+// stalenessTests cover the stale, source-down and collection-error alerts,
+// each firing and not. The alerts share their names across the KPIs of the
+// team file, so the tests keep the team mates fresh, and expect a source
+// outage to fire for every team mate on that source.
+func (x kpiCtx) stalenessTests(mates []*catalog.KPI) ([]TestGroup, error) {
+	kpi := map[string]string{catalog.LabelKPI: x.k.Name}
+	exp := func(name, sev string, extra map[string]string, at time.Duration) (ExpAlert, error) {
+		l := x.alertLabels(sev)
+		for k, v := range extra {
+			l[k] = v
+		}
+		return x.expect(name, l, 0, nil, at)
+	}
+	var out []TestGroup
+
+	// Stale: the last success stays at 0 while time passes its max age.
+	staleAt := ceilTo(x.k.MaxAge.D(), time.Minute) + time.Minute + ceilTo(x.selfFor(), time.Minute) + time.Minute
+	n := steps(staleAt, time.Minute)
+	var fresh []InputSeries
+	for _, m := range mates {
+		if m != x.k {
+			fresh = append(fresh, x.selfSeries(catalog.SelfLastSuccess, map[string]string{catalog.LabelKPI: m.Name}, "0+60x"+itoa(n)))
+		}
+	}
+	withMates := func(s ...InputSeries) []InputSeries { return append(s, fresh...) }
+	e, err := exp(catalog.AlertStale, catalog.SeverityWarning, nil, staleAt)
+	if err != nil {
+		return nil, err
+	}
+	g := x.group("stale fires when the last success is older than the max age", time.Minute,
+		withMates(x.selfSeries(catalog.SelfLastSuccess, kpi, constant(0, n)))...)
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{e}}}
+	out = append(out, g)
+	g = x.group("stale fires when the exporter reports no last success", time.Minute,
+		withMates(x.selfSeries(catalog.SelfSourceUp, map[string]string{catalog.LabelSource: x.k.Source}, constant(1, n)))...)
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{e}}}
+	out = append(out, g)
+	g = x.group("not stale while the last success keeps up with time", time.Minute,
+		withMates(x.selfSeries(catalog.SelfLastSuccess, kpi, "0+60x"+itoa(n)))...)
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{}}}
+	out = append(out, g)
+
+	// Source down.
+	downAt := ceilTo(x.selfFor(), time.Minute) + time.Minute
+	n = steps(downAt, time.Minute)
+	var downSeries, upSeries []InputSeries
+	var downExp []ExpAlert
+	down := map[string]bool{}
+	for _, s := range x.sources() {
+		down[s] = true
+		src := map[string]string{catalog.LabelSource: s}
+		downSeries = append(downSeries, x.selfSeries(catalog.SelfSourceUp, src, constant(0, n)))
+		upSeries = append(upSeries, x.selfSeries(catalog.SelfSourceUp, src, constant(1, n)))
+	}
+	for _, m := range mates {
+		y := newKPICtx(x.c, m)
+		for _, s := range y.sources() {
+			if !down[s] {
+				continue
+			}
+			l := y.alertLabels(catalog.SeverityCritical)
+			l[catalog.LabelSource] = s
+			e, err := y.expect(catalog.AlertSourceDown, l, 0, nil, downAt)
+			if err != nil {
+				return nil, err
+			}
+			downExp = append(downExp, e)
+		}
+	}
+	g = x.group("source down fires", time.Minute, downSeries...)
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(downAt), Alertname: catalog.AlertSourceDown, ExpAlerts: downExp}}
+	out = append(out, g)
+	g = x.group("source up does not fire", time.Minute, upSeries...)
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(downAt), Alertname: catalog.AlertSourceDown, ExpAlerts: []ExpAlert{}}}
+	out = append(out, g)
+
+	// Collection errors: a counter that keeps growing, and one that stays.
+	errAt := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
+	n = steps(errAt, time.Minute)
+	reason := map[string]string{catalog.LabelKPI: x.k.Name, catalog.LabelReason: catalog.ReasonQuery}
+	e, err = exp(catalog.AlertCollectionErrors, catalog.SeverityWarning, map[string]string{catalog.LabelReason: catalog.ReasonQuery}, errAt)
+	if err != nil {
+		return nil, err
+	}
+	g = x.group("collection errors fire while errors keep coming", time.Minute, x.selfSeries(catalog.SelfErrors, reason, "0+1x"+itoa(n)))
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{e}}}
+	out = append(out, g)
+	g = x.group("old collection errors do not fire", time.Minute, x.selfSeries(catalog.SelfErrors, reason, constant(3, n)))
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{}}}
+	out = append(out, g)
+	return out, nil
+}
+
+// thresholdAsserts are the alert tests of one threshold scenario: the alerts
+// it fires, and none of the others it asserts on.
+func (x kpiCtx) thresholdAsserts(sc thresholdScenario, value float64, values map[string]float64, at time.Duration) ([]AlertTest, error) {
+	var out []AlertTest
+	for _, name := range sc.assertsOn {
+		t := AlertTest{EvalTime: md(at), Alertname: name, ExpAlerts: []ExpAlert{}}
+		if sc.fires[name] {
+			sev := catalog.SeverityWarning
+			if name == catalog.AlertThresholdCritical {
+				sev = catalog.SeverityCritical
+			}
+			a, err := x.expect(name, x.alertExpLabels(sev), value, values, at)
+			if err != nil {
+				return nil, err
+			}
+			t.ExpAlerts = []ExpAlert{a}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}

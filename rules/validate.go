@@ -1,0 +1,163 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// ErrInvalidRule is wrapped by every error that rejects a generated rule.
+var ErrInvalidRule = errors.New("invalid generated rule")
+
+// functions42 are the PromQL functions Prometheus 2.42 has; the generated
+// rules must load there as well as in current Prometheus.
+var functions42 = map[string]bool{
+	"abs": true, "absent": true, "absent_over_time": true, "avg_over_time": true,
+	"ceil": true, "changes": true, "clamp": true, "clamp_max": true, "clamp_min": true,
+	"count_over_time": true, "day_of_month": true, "day_of_week": true, "days_in_month": true,
+	"delta": true, "deriv": true, "exp": true, "floor": true, "histogram_quantile": true,
+	"holt_winters": true, "hour": true, "idelta": true, "increase": true, "irate": true,
+	"label_join": true, "label_replace": true, "last_over_time": true, "ln": true,
+	"log10": true, "log2": true, "max_over_time": true, "min_over_time": true, "minute": true,
+	"month": true, "predict_linear": true, "present_over_time": true, "quantile_over_time": true,
+	"rate": true, "resets": true, "round": true, "scalar": true, "sgn": true, "sort": true,
+	"sort_desc": true, "sqrt": true, "stddev_over_time": true, "stdvar_over_time": true,
+	"sum_over_time": true, "time": true, "timestamp": true, "vector": true, "year": true,
+}
+
+// counterFunctions only make sense on counters.
+var counterFunctions = map[string]bool{"rate": true, "increase": true, "irate": true, "resets": true}
+
+type validator struct {
+	p parser.Parser
+}
+
+func newValidator() validator {
+	return validator{p: parser.NewParser(parser.Options{})}
+}
+
+// rules checks rules the way Prometheus does when it loads them (rulefmt),
+// and what a careful reviewer would add: alerts end in a comparison, only
+// functions that Prometheus 2.42 knows, counter functions only on counters.
+func (v validator) rules(rs []rulefmt.Rule) []error {
+	var errs []error
+	for i := range rs {
+		r := &rs[i]
+		name := r.Record + r.Alert
+		for _, we := range r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, v.p) {
+			errs = append(errs, fmt.Errorf("rule %s: %w", name, errors.Unwrap(&we)))
+		}
+		expr, err := v.p.ParseExpr(r.Expr)
+		if err != nil {
+			continue // reported by Validate
+		}
+		if r.Alert != "" && !endsInComparison(expr) {
+			errs = append(errs, fmt.Errorf("alert %s: expression %q does not end in a comparison", name, r.Expr))
+		}
+		for k, val := range r.Labels {
+			if strings.Contains(val, "$value") || strings.Contains(val, ".Value") {
+				errs = append(errs, fmt.Errorf("rule %s: label %s uses the value", name, k))
+			}
+		}
+		parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+			call, ok := n.(*parser.Call)
+			if !ok {
+				return nil
+			}
+			fn := call.Func.Name
+			if !functions42[fn] {
+				errs = append(errs, fmt.Errorf("rule %s: function %s is not in Prometheus 2.42", name, fn))
+			}
+			if counterFunctions[fn] {
+				parser.Inspect(call, func(m parser.Node, _ []parser.Node) error {
+					if vs, ok := m.(*parser.VectorSelector); ok && !strings.HasSuffix(vs.Name, "_total") {
+						errs = append(errs, fmt.Errorf("rule %s: %s of %s, which is not a counter", name, fn, vs.Name))
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+	}
+	return errs
+}
+
+// endsInComparison reports whether an alert expression's result is filtered
+// by a comparison, so that it cannot fire merely because a series exists.
+func endsInComparison(e parser.Expr) bool {
+	switch n := e.(type) {
+	case *parser.ParenExpr:
+		return endsInComparison(n.Expr)
+	case *parser.BinaryExpr:
+		switch {
+		case n.Op.IsComparisonOperator():
+			return !n.ReturnBool
+		case n.Op == parser.LAND || n.Op == parser.LUNLESS:
+			return endsInComparison(n.LHS)
+		case n.Op == parser.LOR:
+			return endsInComparison(n.LHS) && endsInComparison(n.RHS)
+		}
+	}
+	return false
+}
+
+// unique checks that group names and recorded series are unique across files.
+func (v validator) unique(files []RuleFile) []error {
+	var errs []error
+	groups := map[string]string{}
+	series := map[string]bool{}
+	for _, f := range files {
+		for _, g := range f.Groups {
+			if prev, ok := groups[g.Name]; ok {
+				errs = append(errs, fmt.Errorf("group %s is generated in both %s and %s", g.Name, prev, f.Path))
+			}
+			groups[g.Name] = f.Path
+			for _, r := range g.Rules {
+				if r.Record == "" {
+					continue
+				}
+				id := r.Record + "/" + r.Labels["kpi"] + "/" + r.Labels["period"]
+				if series[id] {
+					errs = append(errs, fmt.Errorf("record %s %v is generated twice", r.Record, r.Labels))
+				}
+				series[id] = true
+			}
+		}
+	}
+	return errs
+}
+
+// parseFile loads rendered rule-file bytes with rulefmt, strictly, as
+// Prometheus does.
+func parseFile(name string, data []byte) []error {
+	_, errs := rulefmt.Parse(data, false, model.LegacyValidation, parser.NewParser(parser.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for i, err := range errs {
+		errs[i] = fmt.Errorf("%s: %w", name, err)
+	}
+	return errs
+}
+
+// validationErrors collects every problem, each naming its KPI.
+type validationErrors []error
+
+func (v *validationErrors) add(kpi string, errs []error) {
+	for _, err := range errs {
+		if kpi != "" {
+			err = fmt.Errorf("kpi %s: %w", kpi, err)
+		}
+		*v = append(*v, err)
+	}
+}
+
+func (v validationErrors) err() error {
+	if len(v) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidRule, errors.Join(v...))
+}
