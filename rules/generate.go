@@ -174,3 +174,56 @@ func rel(from, target string) string {
 	}
 	return up + target
 }
+
+// Options choose what Generate writes.
+type Options struct {
+	// AlertmanagerVersion is the oldest Alertmanager the configuration must
+	// load in (DefaultAMVersion when zero).
+	AlertmanagerVersion AMVersion
+	// PrometheusRule adds the rules as a Kubernetes PrometheusRule resource.
+	PrometheusRule bool
+}
+
+// Generate returns every file this package writes for a catalog: rule
+// files, their promtool tests, the Alertmanager configuration and, when
+// asked, the PrometheusRule resource. Warnings name receivers left out of the
+// Alertmanager configuration. On any error it returns no files at all.
+func Generate(c *catalog.Catalog, o Options) (files []output.File, warnings []string, err error) {
+	if o.AlertmanagerVersion == (AMVersion{}) {
+		o.AlertmanagerVersion = DefaultAMVersion
+	}
+	s, err := Build(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err = s.Outputs()
+	if err != nil {
+		return nil, nil, err
+	}
+	tests, err := s.Tests(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	tf, err := TestOutputs(tests)
+	if err != nil {
+		return nil, nil, err
+	}
+	files = append(files, tf...)
+	am, err := Alertmanager(c, o.AlertmanagerVersion)
+	if err != nil {
+		return nil, nil, fmt.Errorf("alertmanager: %w", err)
+	}
+	af, err := am.Output(o.AlertmanagerVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	files = append(files, af)
+	if o.PrometheusRule {
+		pr, err := s.PrometheusRule()
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, pr)
+	}
+	return files, am.Omitted, nil
+}

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := []subcommand{
 		// Each subcommand file adds its constructor here.
 		newServeCmd(app),
+		newGenerateCmd(app),
 	}
 	selected, err := app.Parse(args)
 	if err != nil {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/output"
+	"github.com/kpi-exporter/kpi_exporter/rules"
+)
+
+// generateCmd writes everything that watches the catalog: rules, their
+// tests, the Alertmanager configuration, and whatever other generators add.
+type generateCmd struct {
+	cmd            *kingpin.CmdClause
+	configFiles    *[]string
+	outputDir      *string
+	prometheusRule *bool
+	amVersion      *string
+}
+
+// producer is one pure generator: catalog in, files out. Adding an output to
+// generate is adding one producer to producers.
+type producer func(*catalog.Catalog) ([]output.File, error)
+
+func newGenerateCmd(app *kingpin.Application) *generateCmd {
+	g := &generateCmd{cmd: app.Command("generate", "Write Prometheus rules, their promtool tests and the Alertmanager routing tree for the catalog.")}
+	g.configFiles = g.cmd.Flag("config.file", "Catalog file or directory of *.yml/*.yaml files. Repeatable.").Required().Strings()
+	g.outputDir = g.cmd.Flag("output.dir", "Directory to write into (rules/, rules/tests/, alertmanager/, kubernetes/).").Required().String()
+	g.prometheusRule = g.cmd.Flag("prometheus-rule", "Also write the rules as a Kubernetes PrometheusRule resource (prometheus-operator).").Bool()
+	g.amVersion = g.cmd.Flag("alertmanager.version", "Oldest Alertmanager the configuration must load in. Receivers whose secret file field is newer (webhook url_file: 0.26, wechat api_secret_file: 0.31) are left out below it, never written with inline secrets.").
+		Default(rules.DefaultAMVersion.String()).String()
+	return g
+}
+
+func (g *generateCmd) FullCommand() string { return g.cmd.FullCommand() }
+
+// producers lists the generators, in output order.
+func (g *generateCmd) producers(stderr io.Writer) ([]producer, error) {
+	v, err := rules.ParseAMVersion(*g.amVersion)
+	if err != nil {
+		return nil, err
+	}
+	ruleFiles := func(c *catalog.Catalog) ([]output.File, error) {
+		files, warnings, err := rules.Generate(c, rules.Options{AlertmanagerVersion: v, PrometheusRule: *g.prometheusRule})
+		for _, w := range warnings {
+			fmt.Fprintf(stderr, "kpi_exporter generate: alertmanager receiver left out for Alertmanager %s: %s\n", v, w)
+		}
+		return files, err
+	}
+	return []producer{
+		ruleFiles,
+	}, nil
+}
+
+func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
+	ps, err := g.producers(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
+		return exitUsage
+	}
+	c, err := catalog.Load(*g.configFiles...)
+	if err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
+		return exitFailure
+	}
+	var files []output.File
+	for _, p := range ps {
+		f, err := p(c)
+		if err != nil {
+			fmt.Fprintf(stderr, "kpi_exporter generate: nothing written: %v\n", err)
+			return exitFailure
+		}
+		files = append(files, f...)
+	}
+	if err := output.Write(*g.outputDir, files); err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "kpi_exporter generate: wrote %d files to %s\n", len(files), *g.outputDir)
+	return exitOK
+}

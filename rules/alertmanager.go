@@ -1,0 +1,296 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/output"
+)
+
+// AlertmanagerFile is where the Alertmanager configuration goes.
+const AlertmanagerFile = "alertmanager/alertmanager.yml"
+
+// AMVersion is the oldest Alertmanager the generated configuration must
+// load in. Secrets that only newer versions can read from a file decide
+// which receivers can be written.
+type AMVersion struct{ Major, Minor int }
+
+// DefaultAMVersion is Debian 12's Alertmanager, the oldest we test against.
+var DefaultAMVersion = AMVersion{0, 25}
+
+// Versions that added the *_file secrets the catalog uses.
+var (
+	amWebhookURLFile      = AMVersion{0, 26}
+	amWeChatAPISecretFile = AMVersion{0, 31}
+)
+
+// ParseAMVersion parses "0.25" or "0.25.1" (the patch is ignored).
+func ParseAMVersion(s string) (AMVersion, error) {
+	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return AMVersion{}, fmt.Errorf("alertmanager version %q: want MAJOR.MINOR such as 0.25", s)
+	}
+	var v [2]int
+	for i := range v {
+		n, err := strconv.Atoi(parts[i])
+		if err != nil || n < 0 {
+			return AMVersion{}, fmt.Errorf("alertmanager version %q: want MAJOR.MINOR such as 0.25", s)
+		}
+		v[i] = n
+	}
+	return AMVersion{v[0], v[1]}, nil
+}
+
+func (v AMVersion) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+
+func (v AMVersion) atLeast(w AMVersion) bool {
+	return v.Major > w.Major || v.Major == w.Major && v.Minor >= w.Minor
+}
+
+// AMConfig is the generated Alertmanager configuration, in the field order
+// Alertmanager documents.
+type AMConfig struct {
+	Global       amGlobal     `yaml:"global"`
+	Route        amRoute      `yaml:"route"`
+	InhibitRules []amInhibit  `yaml:"inhibit_rules"`
+	Receivers    []amReceiver `yaml:"receivers"`
+	// Omitted explains receivers the target version cannot express.
+	Omitted []string `yaml:"-"`
+}
+
+type amGlobal struct {
+	ResolveTimeout       string `yaml:"resolve_timeout,omitempty"`
+	SMTPSmarthost        string `yaml:"smtp_smarthost,omitempty"`
+	SMTPFrom             string `yaml:"smtp_from,omitempty"`
+	SMTPAuthUsername     string `yaml:"smtp_auth_username,omitempty"`
+	SMTPAuthPasswordFile string `yaml:"smtp_auth_password_file,omitempty"`
+	SMTPRequireTLS       *bool  `yaml:"smtp_require_tls,omitempty"`
+}
+
+type amRoute struct {
+	Receiver       string    `yaml:"receiver"`
+	GroupBy        []string  `yaml:"group_by,omitempty"`
+	Matchers       []string  `yaml:"matchers,omitempty"`
+	GroupWait      string    `yaml:"group_wait,omitempty"`
+	GroupInterval  string    `yaml:"group_interval,omitempty"`
+	RepeatInterval string    `yaml:"repeat_interval,omitempty"`
+	Routes         []amRoute `yaml:"routes,omitempty"`
+}
+
+type amInhibit struct {
+	SourceMatchers []string `yaml:"source_matchers"`
+	TargetMatchers []string `yaml:"target_matchers"`
+	Equal          []string `yaml:"equal"`
+}
+
+type amReceiver struct {
+	Name             string        `yaml:"name"`
+	EmailConfigs     []amEmail     `yaml:"email_configs,omitempty"`
+	WebhookConfigs   []amWebhook   `yaml:"webhook_configs,omitempty"`
+	WeChatConfigs    []amWeChat    `yaml:"wechat_configs,omitempty"`
+	PagerDutyConfigs []amPagerDuty `yaml:"pagerduty_configs,omitempty"`
+	OpsgenieConfigs  []amOpsgenie  `yaml:"opsgenie_configs,omitempty"`
+}
+
+type amEmail struct {
+	SendResolved *bool  `yaml:"send_resolved,omitempty"`
+	To           string `yaml:"to"`
+}
+
+type amWebhook struct {
+	SendResolved *bool  `yaml:"send_resolved,omitempty"`
+	URL          string `yaml:"url,omitempty"`
+	URLFile      string `yaml:"url_file,omitempty"`
+}
+
+type amWeChat struct {
+	SendResolved  *bool  `yaml:"send_resolved,omitempty"`
+	APISecretFile string `yaml:"api_secret_file,omitempty"`
+	APIURL        string `yaml:"api_url,omitempty"`
+	CorpID        string `yaml:"corp_id,omitempty"`
+	AgentID       string `yaml:"agent_id,omitempty"`
+	ToUser        string `yaml:"to_user,omitempty"`
+	ToParty       string `yaml:"to_party,omitempty"`
+	ToTag         string `yaml:"to_tag,omitempty"`
+}
+
+type amPagerDuty struct {
+	SendResolved   *bool  `yaml:"send_resolved,omitempty"`
+	RoutingKeyFile string `yaml:"routing_key_file"`
+	URL            string `yaml:"url,omitempty"`
+}
+
+type amOpsgenie struct {
+	SendResolved *bool         `yaml:"send_resolved,omitempty"`
+	APIKeyFile   string        `yaml:"api_key_file"`
+	APIURL       string        `yaml:"api_url,omitempty"`
+	Responders   []amResponder `yaml:"responders,omitempty"`
+}
+
+type amResponder struct {
+	Type string `yaml:"type"`
+	Name string `yaml:"name"`
+}
+
+// defaultReceiver takes alerts without a team; it has no integrations.
+const defaultReceiver = "kpi_exporter-unrouted"
+
+// NotifyReceiver and OnCallReceiver name a team's receivers.
+func NotifyReceiver(team string) string { return team + "-notify" }
+
+// OnCallReceiver names the receiver of a team's critical alerts.
+func OnCallReceiver(team string) string { return team + "-oncall" }
+
+func matcher(name, value string) string { return name + "=" + strconv.Quote(value) }
+
+// Alertmanager builds the routing tree: by team, then by severity (critical
+// to the team's on-call receivers, or its notify receivers when it has none;
+// warning to notify), grouped by alert and KPI, with critical alerts muting
+// the warnings of the same KPI and label set. Secrets are file references
+// only; a receiver whose secret file field is newer than v is left out and
+// listed in Omitted rather than written with an inline secret.
+func Alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
+	a := c.Alerting
+	cfg := &AMConfig{
+		Global: amGlobal{
+			ResolveTimeout:       a.ResolveTimeout.String(),
+			SMTPSmarthost:        a.SMTP.Smarthost,
+			SMTPFrom:             a.SMTP.From,
+			SMTPAuthUsername:     a.SMTP.AuthUsername,
+			SMTPAuthPasswordFile: a.SMTP.AuthPasswordFile,
+			SMTPRequireTLS:       a.SMTP.RequireTLS,
+		},
+		Route: amRoute{
+			Receiver:       defaultReceiver,
+			GroupBy:        []string{"alertname", catalog.LabelTeam, catalog.LabelKPI},
+			GroupWait:      a.GroupWait.String(),
+			GroupInterval:  a.GroupInterval.String(),
+			RepeatInterval: a.RepeatInterval.String(),
+		},
+		Receivers: []amReceiver{{Name: defaultReceiver}},
+	}
+	for _, t := range c.Teams {
+		notify, err := cfg.receiver(NotifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
+		if err != nil {
+			return nil, err
+		}
+		critical := notify.Name
+		cfg.Receivers = append(cfg.Receivers, notify)
+		if !t.OnCall.Empty() {
+			oncall, err := cfg.receiver(OnCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
+			if err != nil {
+				return nil, err
+			}
+			critical = oncall.Name
+			cfg.Receivers = append(cfg.Receivers, oncall)
+		}
+		cfg.Route.Routes = append(cfg.Route.Routes, amRoute{
+			Receiver: notify.Name,
+			Matchers: []string{matcher(catalog.LabelTeam, t.Name)},
+			Routes: []amRoute{
+				{Receiver: critical, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
+				{Receiver: notify.Name, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)}},
+			},
+		})
+	}
+	cfg.InhibitRules = []amInhibit{{
+		SourceMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)},
+		TargetMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)},
+		Equal:          inhibitEqual(c),
+	}}
+	return cfg, nil
+}
+
+// inhibitEqual are the labels a critical and a warning alert must share for
+// the critical one to mute the other: the KPI and every label column.
+func inhibitEqual(c *catalog.Catalog) []string {
+	seen := map[string]bool{}
+	var cols []string
+	for _, k := range c.KPIs {
+		for _, l := range k.Labels {
+			if !seen[l] {
+				seen[l] = true
+				cols = append(cols, l)
+			}
+		}
+	}
+	for _, g := range sortedKeys(c.Global.Labels) {
+		if !seen[g] {
+			seen[g] = true
+			cols = append(cols, g)
+		}
+	}
+	slices.Sort(cols)
+	return append([]string{catalog.LabelKPI, catalog.LabelTeam}, cols...)
+}
+
+func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers, v AMVersion, smtp catalog.SMTP) (amReceiver, error) {
+	out := amReceiver{Name: name}
+	if len(r.Email) > 0 && (smtp.Smarthost == "" || smtp.From == "") {
+		return out, fmt.Errorf("team %s: email receivers need alerting.smtp.smarthost and alerting.smtp.from", t.Name)
+	}
+	for _, e := range r.Email {
+		out.EmailConfigs = append(out.EmailConfigs, amEmail{SendResolved: e.SendResolved, To: e.To})
+	}
+	for i, w := range r.Webhook {
+		if w.URLFile != "" && !v.atLeast(amWebhookURLFile) {
+			cfg.Omitted = append(cfg.Omitted, fmt.Sprintf("%s: webhook %d (url_file needs Alertmanager >= %s)", name, i+1, amWebhookURLFile))
+			continue
+		}
+		out.WebhookConfigs = append(out.WebhookConfigs, amWebhook{SendResolved: w.SendResolved, URL: w.URL, URLFile: w.URLFile})
+	}
+	for i, w := range r.WeChat {
+		if !v.atLeast(amWeChatAPISecretFile) {
+			cfg.Omitted = append(cfg.Omitted, fmt.Sprintf("%s: wechat %d (api_secret_file needs Alertmanager >= %s)", name, i+1, amWeChatAPISecretFile))
+			continue
+		}
+		out.WeChatConfigs = append(out.WeChatConfigs, amWeChat{
+			SendResolved: w.SendResolved, APISecretFile: w.APISecretFile, APIURL: w.APIURL,
+			CorpID: w.CorpID, AgentID: w.AgentID, ToUser: w.ToUser, ToParty: w.ToParty, ToTag: w.ToTag,
+		})
+	}
+	for _, p := range r.PagerDuty {
+		out.PagerDutyConfigs = append(out.PagerDutyConfigs, amPagerDuty{SendResolved: p.SendResolved, RoutingKeyFile: p.RoutingKeyFile, URL: p.URL})
+	}
+	for _, o := range r.Opsgenie {
+		og := amOpsgenie{SendResolved: o.SendResolved, APIKeyFile: o.APIKeyFile, APIURL: o.APIURL}
+		for _, rs := range o.Responders {
+			og.Responders = append(og.Responders, amResponder{Type: rs.Type, Name: rs.Name})
+		}
+		out.OpsgenieConfigs = append(out.OpsgenieConfigs, og)
+	}
+	return out, nil
+}
+
+// Encode renders the configuration, headed, with a comment naming any
+// receiver the target version cannot express.
+func (cfg *AMConfig) Encode(v AMVersion) ([]byte, error) {
+	data, err := encodeYAML(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Omitted) == 0 {
+		return data, nil
+	}
+	var note bytes.Buffer
+	fmt.Fprintf(&note, "# Written for Alertmanager >= %s. Left out, because that version cannot read\n", v)
+	note.WriteString("# their secret from a file and secrets are never written inline:\n")
+	for _, o := range cfg.Omitted {
+		note.WriteString("#   " + o + "\n")
+	}
+	note.WriteString("# Generate with --alertmanager.version set to a newer Alertmanager to include them.\n")
+	return append([]byte(Header), append(note.Bytes(), data[len(Header):]...)...), nil
+}
+
+// Output renders the configuration as the file to write.
+func (cfg *AMConfig) Output(v AMVersion) (output.File, error) {
+	data, err := cfg.Encode(v)
+	if err != nil {
+		return output.File{}, fmt.Errorf("encode %s: %w", AlertmanagerFile, err)
+	}
+	return output.File{Path: AlertmanagerFile, Data: data}, nil
+}
