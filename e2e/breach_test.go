@@ -3,13 +3,11 @@ package e2e
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
-	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 // breachLabels are the labels the critical alert of the breach must carry.
@@ -27,11 +25,12 @@ func breachLabels(k *catalog.KPI, severity string) map[string]string {
 // reaches the sales team's on-call webhook and mailbox, nobody else, in time,
 // with the KPI's labels and a summary holding the value and the target; the
 // warning for the same KPI is inhibited.
-func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb *testdb.Server, hooks *webhookReceiver, inbox *smtpReceiver) {
+func testBreach(t *testing.T, x *suite) {
+	cat, hooks, inbox := x.cat, x.hooks, x.inbox
 	k := cat.KPI("order_fill_rate")
 	want := breachLabels(k, "critical")
 
-	setNorthUnfilled(t, mdb, breachNorth)
+	setNorthUnfilled(t, x.shop, breachNorth)
 	changed := time.Now()
 	value, target := expectedFillRate(breachNorth)["north"], k.Target.Value
 
@@ -39,7 +38,7 @@ func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb 
 	eventually(t, 2*time.Minute, "the critical alert reaches a webhook", func() error {
 		found := hooks.find(changed, func(a amAlert) bool { return a.Status == "firing" && labelsMatch(a, want) })
 		if len(found) == 0 {
-			return fmt.Errorf("no firing alert with %v yet; %s", want, firingState(s, k.Name))
+			return fmt.Errorf("no firing alert with %v yet; %s", want, firingState(x.stack, k.Name))
 		}
 		first = found[0]
 		return nil
@@ -48,7 +47,7 @@ func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb 
 	// Time to alert, against the budget the issue sets.
 	alertname := first.Alert.Labels["alertname"]
 	var critical []rule
-	for _, r := range alertRules(rules, alertname) {
+	for _, r := range alertRules(x.rules, alertname) {
 		if r.Labels[catalog.LabelSeverity] == "critical" {
 			critical = append(critical, r)
 		}
@@ -74,11 +73,10 @@ func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb 
 		}
 	}
 	summary := a.Annotations["summary"]
-	if !containsAny(summary, renderings(value)) {
-		t.Errorf("summary %q does not hold the value %v (as one of %q)", summary, value, renderings(value))
-	}
-	if !containsAny(summary, renderings(target)) {
-		t.Errorf("summary %q does not hold the target %v (as one of %q)", summary, target, renderings(target))
+	for what, v := range map[string]float64{"value": value, "target": target} {
+		if h := humanizePercentage(v); !strings.Contains(summary, h) {
+			t.Errorf("summary %q does not hold the %s %v humanized in the KPI's unit (ratio) as %q", summary, what, v, h)
+		}
 	}
 	if got := a.Annotations["runbook_url"]; got != k.RunbookURL {
 		t.Errorf("runbook_url = %q, want %q", got, k.RunbookURL)
@@ -90,7 +88,7 @@ func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb 
 	// The warning of the same KPI and labels is held back by the critical.
 	warn := breachLabels(k, "warning")
 	eventually(t, time.Minute, "Alertmanager inhibits the warning", func() error {
-		as, err := alertmanagerAlerts(s.alertmgr)
+		as, err := alertmanagerAlerts(x.alertmgr)
 		if err != nil {
 			return err
 		}
@@ -102,7 +100,7 @@ func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb 
 				return fmt.Errorf("the warning is %s, inhibited by %v", x.Status.State, x.Status.InhibitedBy)
 			}
 		}
-		return fmt.Errorf("Alertmanager has no warning alert with %v; %s", warn, firingState(s, k.Name))
+		return fmt.Errorf("Alertmanager has no warning alert with %v; %s", warn, firingState(x.stack, k.Name))
 	})
 
 	// The email names the KPI in its subject and body.
@@ -146,47 +144,35 @@ func testBreach(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb 
 
 // testRecovery: restoring the rows resolves the alert, and the on-call
 // webhook hears so.
-func testRecovery(t *testing.T, s *stack, cat *catalog.Catalog, rules []rule, mdb *testdb.Server, hooks *webhookReceiver) {
-	k := cat.KPI("order_fill_rate")
+func testRecovery(t *testing.T, x *suite) {
+	k := x.cat.KPI("order_fill_rate")
 	want := breachLabels(k, "critical")
-	setNorthUnfilled(t, mdb, 0)
+	setNorthUnfilled(t, x.shop, 0)
 	restored := time.Now()
 	var keep time.Duration
-	for _, r := range rules {
+	for _, r := range x.rules {
 		if r.Labels[catalog.LabelKPI] == k.Name || strings.Contains(r.Expr, k.MetricName()) {
 			keep = max(keep, time.Duration(r.KeepFiringFor))
 		}
 	}
-	timeout := k.Interval.D() + keep + cat.Alerting.GroupInterval.D() + time.Minute
+	timeout := k.Interval.D() + keep + x.cat.Alerting.GroupInterval.D() + time.Minute
 	var got alertSeen
 	eventually(t, timeout, "the resolved notification reaches the on-call webhook", func() error {
-		found := hooks.find(restored, func(a amAlert) bool { return a.Status == "resolved" && labelsMatch(a, want) })
+		found := x.hooks.find(restored, func(a amAlert) bool { return a.Status == "resolved" && labelsMatch(a, want) })
 		for _, f := range found {
 			if f.Hook == "sales-oncall" {
 				got = f
 				return nil
 			}
 		}
-		return fmt.Errorf("no resolved alert with %v at sales-oncall; %s", want, firingState(s, k.Name))
+		return fmt.Errorf("no resolved alert with %v at sales-oncall; %s", want, firingState(x.stack, k.Name))
 	})
 	t.Logf("time to resolved notification: %.1f s", got.At.Sub(restored).Seconds())
 }
 
-// renderings are the ways a rule template may print v: raw, %.4g, as a
-// percentage (humanizePercentage) and with two decimals.
-func renderings(v float64) []string {
-	return []string{
-		strconv.FormatFloat(v, 'g', -1, 64),
-		fmt.Sprintf("%.4g", v),
-		fmt.Sprintf("%.4g%%", v*100),
-		fmt.Sprintf("%.1f%%", v*100),
-		fmt.Sprintf("%.2f", v),
-	}
-}
-
-func containsAny(s string, subs []string) bool {
-	return slices.ContainsFunc(subs, func(sub string) bool { return strings.Contains(s, sub) })
-}
+// humanizePercentage renders a ratio as Prometheus's template function of
+// that name does, which is how a ratio KPI's alerts show it.
+func humanizePercentage(v float64) string { return fmt.Sprintf("%.4g%%", v*100) }
 
 func annotationValues(a amAlert) []string {
 	var out []string

@@ -9,16 +9,30 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
-// TestEndToEnd runs the whole chain with real servers: MariaDB and SQLite →
-// kpi_exporter → Prometheus with the generated rules → Alertmanager with the
-// generated routing tree → the suite's webhook and SMTP receivers. The
-// scenarios run in order on one stack, as the states they test follow each
-// other: values, breach, recovery, a definition change, a dead source.
+// suite is the running chain and what the scenarios know about it.
+type suite struct {
+	*stack
+	cat       *catalog.Catalog
+	rules     []rule // the generated rule files, as Prometheus loads them
+	shop, crm *testdb.Server
+	warehouse string // the SQLite file
+	hooks     *webhookReceiver
+	inbox     *smtpReceiver
+}
+
+// TestEndToEnd runs the whole chain with real servers: two MariaDB servers
+// and a SQLite file → kpi_exporter → Prometheus with the generated rules →
+// Alertmanager with the generated routing tree → the suite's webhook and
+// SMTP receivers. The scenarios share one stack and run in the order their
+// states follow each other; recovery and the dead source run side by side,
+// on different servers, because each waits out the alert timings the
+// generated rules set.
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the end-to-end suite starts real servers; skipped with -short")
@@ -26,58 +40,61 @@ func TestEndToEnd(t *testing.T) {
 	testdb.RequireBinary(t, "prometheus", "prometheus")
 	testdb.RequireBinary(t, "prometheus-alertmanager", "prometheus-alertmanager")
 	testdb.RequireBinary(t, "mariadbd", "mariadb-server")
+	began := time.Now()
 
 	dir := t.TempDir()
-	s := &stack{dir: dir, catalog: filepath.Join(dir, "catalog.yml"), outDir: filepath.Join(dir, "out")}
+	x := &suite{stack: &stack{dir: dir, catalog: filepath.Join(dir, "catalog.yml"), outDir: filepath.Join(dir, "out")}}
 
-	// Build the binary while MariaDB starts: both take a while.
+	// Build the binary while the databases start: both take a while.
 	var (
 		buildErr  error
 		buildDone sync.WaitGroup
 	)
 	buildDone.Add(1)
-	go func() { defer buildDone.Done(); s.bin, buildErr = buildExporter(dir) }()
+	go func() { defer buildDone.Done(); x.bin, buildErr = buildExporter(dir) }()
 	t.Cleanup(buildDone.Wait)
 
-	mdb := testdb.StartMariaDB(t)
-	loadShop(t, mdb)
-	warehouse := createWarehouse(t, dir)
-	hooks := startWebhookReceiver(t)
-	inbox := startSMTPReceiver(t)
-	writeCatalog(t, s.catalog, mdb.Addr(), warehouse, stockSQL)
-	cat := loadCatalog(t, s.catalog)
+	x.shop = testdb.StartMariaDB(t)
+	loadShop(t, x.shop)
+	x.crm = testdb.StartMariaDB(t)
+	loadCRM(t, x.crm)
+	x.warehouse = createWarehouse(t, dir)
+	x.hooks = startWebhookReceiver(t)
+	x.inbox = startSMTPReceiver(t)
+	x.writeCatalog(t, stockSQL)
+	x.cat = loadCatalog(t, x.catalog)
 
 	buildDone.Wait()
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	s.generate(t)
-	rules, err := readRules(filepath.Join(s.outDir, "rules"))
-	if err != nil {
+	t.Logf("databases loaded and kpi_exporter built (race detector: %v) after %.1f s", raceEnabled, time.Since(began).Seconds())
+	x.generate(t)
+	var err error
+	if x.rules, err = readRules(filepath.Join(x.outDir, "rules")); err != nil {
 		t.Fatal(err)
 	}
-	s.startExporter(t)
-	hookNames := s.startAlertmanager(t, hooks, inbox)
-	t.Logf("generated alertmanager.yml sends to webhooks %v", hookNames)
-	s.startPrometheus(t)
+	x.startExporter(t)
+	hookNames := x.startAlertmanager(t, x.hooks, x.inbox)
+	t.Logf("the generated alertmanager.yml sends to webhooks %v", hookNames)
+	x.startPrometheus(t)
+	t.Logf("stack up after %.1f s", time.Since(began).Seconds())
 
-	t.Run("values match the database", func(t *testing.T) {
-		testValues(t, s, cat, mdb, warehouse)
+	t.Run("values match the database", func(t *testing.T) { testValues(t, x) })
+	t.Run("a changed definition changes definition_hash", func(t *testing.T) { testReload(t, x) })
+	breached := t.Run("a breach reaches the owning team only", func(t *testing.T) { testBreach(t, x) })
+	t.Run("then", func(t *testing.T) {
+		if breached {
+			t.Run("recovery is reported", func(t *testing.T) { t.Parallel(); testRecovery(t, x) })
+		}
+		t.Run("a dead source is alerted and the rest keeps being served", func(t *testing.T) { t.Parallel(); testDeadSource(t, x) })
 	})
-	breached := t.Run("a breach reaches the owning team only", func(t *testing.T) {
-		testBreach(t, s, cat, rules, mdb, hooks, inbox)
-	})
-	if breached {
-		t.Run("recovery is reported", func(t *testing.T) {
-			testRecovery(t, s, cat, rules, mdb, hooks)
-		})
-	}
-	t.Run("a changed definition changes definition_hash", func(t *testing.T) {
-		testReload(t, s, cat, mdb, warehouse)
-	})
-	t.Run("a dead source is alerted and the rest keeps being served", func(t *testing.T) {
-		testDeadSource(t, s, cat, rules, mdb, hooks)
-	})
+	t.Logf("end-to-end suite took %.1f s", time.Since(began).Seconds())
+}
+
+// writeCatalog writes the suite's catalog with the given stock_accuracy SQL.
+func (x *suite) writeCatalog(t testing.TB, stock string) {
+	writeCatalog(t, x.catalog, x.shop.Addr(), x.crm.Addr(), x.warehouse, stock)
 }
 
 // loadCatalog loads the catalog as the exporter does, with the password from
@@ -85,8 +102,8 @@ func TestEndToEnd(t *testing.T) {
 func loadCatalog(t testing.TB, path string) *catalog.Catalog {
 	t.Helper()
 	env := func(k string) (string, bool) {
-		if k == shopPasswordEnv {
-			return shopPassword, true
+		if k == dbPasswordEnv {
+			return dbPassword, true
 		}
 		return "", false
 	}

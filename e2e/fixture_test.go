@@ -18,10 +18,11 @@ import (
 // these rows, not read back from the exporter.
 
 const (
-	shopPasswordEnv = "E2E_SHOP_PASSWORD"
-	// shopPassword has the characters that break naive DSN handling; it must
-	// never show in a log or on /metrics.
-	shopPassword = "e2e#Pa55:w0rd"
+	dbPasswordEnv = "E2E_DB_PASSWORD"
+	// dbPassword is kpi_reader's on both MariaDB servers. It has the
+	// characters that break naive DSN handling, and must never show in a log
+	// or on /metrics.
+	dbPassword = "e2e#Pa55:w0rd"
 )
 
 // order is one row of shop.orders.
@@ -54,6 +55,9 @@ var budgets = map[string]int64{"north": 1000000, "south": 800000}
 
 // tickets are shop.tickets: priority → open and closed counts.
 var tickets = map[string][2]int{"high": {4, 2}, "low": {7, 10}}
+
+// customers are crm.customers: segment → active and inactive counts.
+var customers = map[string][2]int{"smb": {120, 30}, "enterprise": {90, 5}}
 
 // stockCounts are warehouse stock_counts: site → counted, matched.
 var stockCounts = map[string][2]int{"berlin": {200, 199}, "lyon": {100, 100}}
@@ -117,6 +121,14 @@ func expectedOpenTickets() map[string]float64 {
 	return out
 }
 
+func expectedActiveCustomers() map[string]float64 {
+	out := map[string]float64{}
+	for s, n := range customers {
+		out[s] = float64(n[0])
+	}
+	return out
+}
+
 func expectedStockAccuracy() map[string]float64 {
 	out := map[string]float64{}
 	for s, n := range stockCounts {
@@ -160,7 +172,22 @@ func loadShop(t testing.TB, srv *testdb.Server) {
 		}
 	}
 	srv.Exec(t, "shop", stmts...)
-	srv.CreateUser(t, "kpi_reader", shopPassword, "shop", "SELECT")
+	srv.CreateUser(t, "kpi_reader", dbPassword, "shop", "SELECT")
+}
+
+// loadCRM creates the crm database on a second MariaDB server, fills it,
+// and creates kpi_reader, who may only SELECT.
+func loadCRM(t testing.TB, srv *testdb.Server) {
+	t.Helper()
+	srv.Exec(t, "", "CREATE DATABASE crm")
+	stmts := []string{`CREATE TABLE customers (id INT PRIMARY KEY AUTO_INCREMENT, segment VARCHAR(16) NOT NULL, active TINYINT NOT NULL)`}
+	for seg, n := range customers {
+		for i := range n[0] + n[1] {
+			stmts = append(stmts, fmt.Sprintf("INSERT INTO customers (segment, active) VALUES ('%s', %d)", seg, b2i(i < n[0])))
+		}
+	}
+	srv.Exec(t, "crm", stmts...)
+	srv.CreateUser(t, "kpi_reader", dbPassword, "crm", "SELECT")
 }
 
 // setNorthUnfilled marks the first n north orders unfilled and the rest
@@ -199,13 +226,13 @@ const (
 )
 
 // writeCatalog renders testdata/catalog.yml to path.
-func writeCatalog(t testing.TB, path, shopAddr, warehouseDB, stock string) {
+func writeCatalog(t testing.TB, path, shopAddr, crmAddr, warehouseDB, stock string) {
 	t.Helper()
 	tmpl, err := os.ReadFile(filepath.Join("testdata", "catalog.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := strings.NewReplacer("@SHOP_ADDR@", shopAddr, "@WAREHOUSE_DB@", warehouseDB, "@STOCK_SQL@", stock).Replace(string(tmpl))
+	out := strings.NewReplacer("@SHOP_ADDR@", shopAddr, "@CRM_ADDR@", crmAddr, "@WAREHOUSE_DB@", warehouseDB, "@STOCK_SQL@", stock).Replace(string(tmpl))
 	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}

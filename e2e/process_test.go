@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -50,6 +51,9 @@ func startProcess(t testing.TB, name, dir, bin string, env []string, args ...str
 	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
 	t.Cleanup(func() {
 		p.stop(10 * time.Second)
+		if strings.Contains(p.logTail(64<<20), "WARNING: DATA RACE") {
+			t.Errorf("%s reported a data race; see %s", name, logPath)
+		}
 		if t.Failed() {
 			t.Logf("---- %s log (last 8 KiB of %s) ----\n%s", name, logPath, p.logTail(8<<10))
 		}

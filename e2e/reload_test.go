@@ -6,17 +6,16 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
-	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 // testReload: the catalog's stock_accuracy SQL changes (same numbers, new
 // definition); after POST /-/reload, Prometheus sees its new definition
 // hash, and only its.
-func testReload(t *testing.T, s *stack, cat *catalog.Catalog, mdb *testdb.Server, warehouse string) {
-	k, other := cat.KPI("stock_accuracy"), cat.KPI("order_fill_rate")
+func testReload(t *testing.T, x *suite) {
+	k, other := x.cat.KPI("stock_accuracy"), x.cat.KPI("order_fill_rate")
 	infoHash := func(kpi, want string) func() error {
 		return func() error {
-			v, err := s.prom.query(fmt.Sprintf(`%s{%s=%q}`, catalog.InfoMetric, catalog.LabelKPI, kpi))
+			v, err := x.prom.query(fmt.Sprintf(`%s{%s=%q}`, catalog.InfoMetric, catalog.LabelKPI, kpi))
 			if err != nil {
 				return err
 			}
@@ -31,16 +30,16 @@ func testReload(t *testing.T, s *stack, cat *catalog.Catalog, mdb *testdb.Server
 	}
 	eventually(t, 30*time.Second, "Prometheus has the first definition hash", infoHash(k.Name, k.DefinitionHash()))
 
-	writeCatalog(t, s.catalog, mdb.Addr(), warehouse, stockSQLChanged)
-	changed := loadCatalog(t, s.catalog).KPI(k.Name).DefinitionHash()
+	x.writeCatalog(t, stockSQLChanged)
+	changed := loadCatalog(t, x.catalog).KPI(k.Name).DefinitionHash()
 	if changed == k.DefinitionHash() {
 		t.Fatalf("the changed SQL kept definition hash %s: the test changes nothing", changed)
 	}
-	s.reload(t)
+	x.reload(t)
 	eventually(t, 30*time.Second, "Prometheus has the new definition hash", infoHash(k.Name, changed))
 	eventually(t, 10*time.Second, "the unchanged KPI keeps its hash", infoHash(other.Name, other.DefinitionHash()))
 	eventually(t, 10*time.Second, "the reload is reported successful", func() error {
-		v, err := s.prom.query(catalog.SelfReloadSuccessful)
+		v, err := x.prom.query(catalog.SelfReloadSuccessful)
 		if err != nil {
 			return err
 		}

@@ -35,7 +35,8 @@ type stack struct {
 	exporterP  *process
 }
 
-// buildExporter builds cmd/kpi_exporter into dir, as a user would.
+// buildExporter builds cmd/kpi_exporter into dir, as a user would; with
+// -race when the suite has it.
 func buildExporter(dir string) (string, error) {
 	root, err := testdb.RepoRoot()
 	if err != nil {
@@ -48,9 +49,12 @@ func buildExporter(dir string) (string, error) {
 	bin := filepath.Join(dir, "kpi_exporter")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "./cmd/kpi_exporter")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.CommandContext(ctx, goBin, append(args, "./cmd/kpi_exporter")...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/kpi_exporter: %w\n%s", err, out)
 	}
@@ -63,7 +67,7 @@ func (s *stack) generate(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.bin, "generate", "--config.file="+s.catalog, "--output.dir="+s.outDir)
-	cmd.Env = append(os.Environ(), shopPasswordEnv+"="+shopPassword)
+	cmd.Env = append(os.Environ(), dbPasswordEnv+"="+dbPassword)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -82,7 +86,7 @@ func (s *stack) startExporter(t testing.TB) {
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
 	s.exporter = "http://" + addr
 	s.exporterP = startProcess(t, "kpi_exporter", s.dir, s.bin,
-		[]string{shopPasswordEnv + "=" + shopPassword},
+		[]string{dbPasswordEnv + "=" + dbPassword},
 		"serve", "--config.file="+s.catalog, "--web.listen-address="+addr, "--log.level=debug")
 	s.exporterP.waitHTTP200(t, s.exporter+"/-/healthy", time.Minute)
 }

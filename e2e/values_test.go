@@ -8,20 +8,21 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
-	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 // testValues: Prometheus holds the KPI values and targets the database
 // holds, and the attainment and pacing recording rules equal what a person
 // computes from the same rows.
-func testValues(t *testing.T, s *stack, cat *catalog.Catalog, mdb *testdb.Server, warehouse string) {
-	fill, rev, tix, stock := cat.KPI("order_fill_rate"), cat.KPI("revenue_mtd"), cat.KPI("open_tickets"), cat.KPI("stock_accuracy")
-	fillRate, revenue, budget, open, accuracy := expectedFillRate(0), expectedRevenueMTD(), expectedBudgets(), expectedOpenTickets(), expectedStockAccuracy()
+func testValues(t *testing.T, x *suite) {
+	cat := x.cat
+	fill, rev, tix, cust, stock := cat.KPI("order_fill_rate"), cat.KPI("revenue_mtd"), cat.KPI("open_tickets"), cat.KPI("active_customers"), cat.KPI("stock_accuracy")
+	fillRate, revenue, budget := expectedFillRate(0), expectedRevenueMTD(), expectedBudgets()
+	open, active, accuracy := expectedOpenTickets(), expectedActiveCustomers(), expectedStockAccuracy()
 
 	// First, the hand-computed numbers are the database's own: each KPI's
 	// SQL, run directly, gives them.
-	shop := mdb.Open(t, "shop")
-	wh, err := sql.Open("sqlite", warehouse)
+	shop, crm := x.shop.Open(t, "shop"), x.crm.Open(t, "crm")
+	wh, err := sql.Open("sqlite", x.warehouse)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +38,7 @@ func testValues(t *testing.T, s *stack, cat *catalog.Catalog, mdb *testdb.Server
 		{shop, rev.SQL, "region", rev.Value, revenue},
 		{shop, rev.Target.SQL, "region", rev.Target.Column, budget},
 		{shop, tix.SQL, "priority", tix.Value, open},
+		{crm, cust.SQL, "segment", cust.Value, active},
 		{wh, stock.SQL, "site", stock.Value, accuracy},
 	} {
 		got, err := runSQL(c.db, c.query, c.label, c.value)
@@ -63,13 +65,16 @@ func testValues(t *testing.T, s *stack, cat *catalog.Catalog, mdb *testdb.Server
 		{tix.TargetMetricName(), "priority", constant(open, 10)},
 		// Lower is better: attainment is target over value, so above 1 is good.
 		{tix.KPIRecord(catalog.OpAttainment), "priority", mapEach(open, func(_ string, v float64) float64 { return 10 / v })},
+		{cust.MetricName(), "segment", active},
+		{cust.TargetMetricName(), "segment", constant(active, 100)},
+		{cust.KPIRecord(catalog.OpAttainment), "segment", mapEach(active, func(_ string, v float64) float64 { return v / 100 })},
 		{stock.MetricName(), "site", accuracy},
 		{stock.TargetMetricName(), "site", constant(accuracy, 0.98)},
 		{stock.KPIRecord(catalog.OpAttainment), "site", mapEach(accuracy, func(_ string, v float64) float64 { return v / 0.98 })},
 	}
 	for _, c := range checks {
 		eventually(t, 60*time.Second, "Prometheus has "+c.series+" equal to the database", func() error {
-			v, err := s.prom.query(c.series)
+			v, err := x.prom.query(c.series)
 			if err != nil {
 				return err
 			}
@@ -86,11 +91,11 @@ func testValues(t *testing.T, s *stack, cat *catalog.Catalog, mdb *testdb.Server
 	for _, op := range []string{catalog.OpExpectedToDate, catalog.OpPacing} {
 		rec := rev.KPIRecord(op)
 		eventually(t, 30*time.Second, "Prometheus has "+rec+" equal to the hand-computed pacing", func() error {
-			v, err := s.prom.query(rec)
+			v, err := x.prom.query(rec)
 			if err != nil {
 				return err
 			}
-			ts, err := s.prom.query("timestamp(" + rec + ")")
+			ts, err := x.prom.query("timestamp(" + rec + ")")
 			if err != nil {
 				return err
 			}
