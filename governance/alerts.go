@@ -2,8 +2,10 @@ package governance
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/rules"
 )
 
 // AlertDoc describes one alert generated for a KPI, in words.
@@ -13,26 +15,66 @@ type AlertDoc struct {
 	When     string
 }
 
-// Alerts lists the alerts generated for a KPI, described from the catalog.
-func Alerts(k *catalog.KPI) []AlertDoc {
-	var out []AlertDoc
+// alertsByKPI lists, per KPI name, the alerts the rules generator really
+// generates (so the dictionary can never promise an alert that does not
+// exist), each described in words from the catalog.
+func alertsByKPI(cat *catalog.Catalog) (map[string][]AlertDoc, error) {
+	set, err := rules.Build(cat)
+	if err != nil {
+		return nil, fmt.Errorf("list generated alerts: %w", err)
+	}
+	out := map[string][]AlertDoc{}
+	for _, f := range set.Files {
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				k := cat.KPI(r.Labels[catalog.LabelKPI])
+				if r.Alert == "" || k == nil {
+					continue
+				}
+				out[k.Name] = append(out[k.Name], AlertDoc{Name: r.Alert, Severity: r.Labels[catalog.LabelSeverity], When: alertWhen(k, r.Alert)})
+			}
+		}
+	}
+	return out, nil
+}
+
+// alertWhen says when an alert fires, for a reader who does not read PromQL.
+func alertWhen(k *catalog.KPI, alert string) string {
 	side := "below"
 	if k.Direction == catalog.LowerIsBetter {
 		side = "above"
 	}
-	if th := k.Thresholds; th != nil {
-		if th.Warning != nil {
-			out = append(out, AlertDoc{"KPIThresholdWarning", "warning", fmt.Sprintf("the value is %s the warning level %s", side, th.Warning)})
+	level := func(t *catalog.Threshold) string {
+		if t == nil {
+			return ""
 		}
-		if th.Critical != nil {
-			out = append(out, AlertDoc{"KPIThresholdCritical", "critical", fmt.Sprintf("the value is %s the critical level %s", side, th.Critical)})
+		if t.OfTarget {
+			if k.Period != catalog.PeriodNone {
+				return t.String() + " of the target expected by now"
+			}
+			return t.String() + " of the target"
 		}
+		return t.String()
 	}
-	if k.ForecastEnabled() {
-		out = append(out, AlertDoc{"KPIForecastMiss", "warning", fmt.Sprintf("at the current pace the %s will end %s its target", k.Period, side)})
+	switch alert {
+	case catalog.AlertThresholdWarning:
+		return fmt.Sprintf("the value stays %s the warning threshold, %s", side, level(k.Thresholds.Warning))
+	case catalog.AlertThresholdCritical:
+		return fmt.Sprintf("the value stays %s the critical threshold, %s", side, level(k.Thresholds.Critical))
+	case catalog.AlertForecastMiss:
+		return fmt.Sprintf("at its pace so far, the %s would end %s its target", k.Period, side)
+	case catalog.AlertAnomaly:
+		return fmt.Sprintf("the value leaves its %s baseline by more than %g standard deviations for %s", k.Anomaly.Window, k.Anomaly.StdDevs, k.Anomaly.For)
+	case catalog.AlertStale:
+		return fmt.Sprintf("no fresh value for longer than %s, so the number shown may be old", k.MaxAge)
+	case catalog.AlertSourceDown:
+		srcs := []string{k.Source}
+		if t := k.Target; t != nil && t.Source != "" && t.Source != k.Source {
+			srcs = append(srcs, t.Source)
+		}
+		return "the database source " + strings.Join(srcs, " or ") + " cannot be reached"
+	case catalog.AlertCollectionErrors:
+		return "collecting the KPI keeps failing (query errors, timeouts, bad rows)"
 	}
-	if k.Anomaly != nil {
-		out = append(out, AlertDoc{"KPIAnomaly", "warning", fmt.Sprintf("the value leaves its %s baseline by more than %g standard deviations for %s", k.Anomaly.Window, k.Anomaly.StdDevs, k.Anomaly.For)})
-	}
-	return out
+	return "see the generated rules"
 }
