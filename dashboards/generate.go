@@ -1,0 +1,80 @@
+package dashboards
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// File is one generated file: its path relative to the output directory, with
+// forward slashes, and its content.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Paths of the generated files, relative to the output directory.
+const (
+	OverviewPath     = "dashboards/overview.json"
+	ProvisioningPath = "dashboards/provisioning/kpi_exporter.yml"
+)
+
+// TeamPath is the path of a team's dashboard.
+func TeamPath(team string) string { return "dashboards/team-" + team + ".json" }
+
+// Generate builds the overview, one dashboard per team that owns KPIs, and the
+// provisioning file, in that order. The same catalog always gives the same
+// bytes. Dashboards are built concurrently, one per goroutine up to
+// GOMAXPROCS: the catalog is only read.
+func Generate(cat *catalog.Catalog) ([]File, error) {
+	type job struct {
+		path  string
+		build func() (dashboard.Dashboard, error)
+	}
+	jobs := []job{{OverviewPath, func() (dashboard.Dashboard, error) { return overview(cat) }}}
+	for _, t := range cat.Teams {
+		kpis := cat.TeamKPIs(t.Name)
+		if len(kpis) == 0 {
+			continue
+		}
+		jobs = append(jobs, job{TeamPath(t.Name), func() (dashboard.Dashboard, error) { return teamDashboard(t, kpis) }})
+	}
+
+	files := make([]File, len(jobs), len(jobs)+1)
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d, err := j.build()
+			if err != nil {
+				errs[i] = fmt.Errorf("build %s: %w", j.path, err)
+				return
+			}
+			data, err := encode(d)
+			if err != nil {
+				errs[i] = fmt.Errorf("encode %s: %w", j.path, err)
+				return
+			}
+			files[i] = File{Path: j.path, Data: data}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	prov, err := provisioning()
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", ProvisioningPath, err)
+	}
+	return append(files, File{Path: ProvisioningPath, Data: prov}), nil
+}

@@ -1,0 +1,276 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// schemaVersion is the dashboard schema version the pinned SDK emits, which
+// is Grafana's current one.
+const schemaVersion = 42
+
+func load(t testing.TB, path string) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Options{LookupEnv: func(string) (string, bool) { return "", false }}.Load(path)
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	return cat
+}
+
+func generate(t testing.TB, cat *catalog.Catalog) []File {
+	t.Helper()
+	files, err := Generate(cat)
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	return files
+}
+
+// catalogs are the catalogs every property test runs on: the documented
+// example and the small catalog of odd shapes in testdata.
+var catalogs = []string{"../config.example.yaml", "testdata/catalog.yaml"}
+
+func TestGeneratedFilesMatchGolden(t *testing.T) {
+	files := generate(t, load(t, "testdata/catalog.yaml"))
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.Path)
+		golden := filepath.Join("testdata", "golden", filepath.FromSlash(f.Path))
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./dashboards -update to create it)", err)
+		}
+		if !bytes.Equal(f.Data, want) {
+			t.Errorf("%s differs from %s; if the change is intended, run go test ./dashboards -update and review the diff", f.Path, golden)
+		}
+	}
+	want := []string{OverviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", ProvisioningPath}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("files = %v, want %v (a team without KPIs gets no dashboard)", paths, want)
+	}
+}
+
+func TestRegeneratingGivesIdenticalBytes(t *testing.T) {
+	for _, path := range catalogs {
+		t.Run(path, func(t *testing.T) {
+			first := generate(t, load(t, path))
+			for range 3 {
+				again := generate(t, load(t, path))
+				if len(again) != len(first) {
+					t.Fatalf("%d files, then %d", len(first), len(again))
+				}
+				for i := range first {
+					if first[i].Path != again[i].Path || !bytes.Equal(first[i].Data, again[i].Data) {
+						t.Fatalf("%s changed between runs", first[i].Path)
+					}
+				}
+			}
+		})
+	}
+}
+
+// dashboardFiles decodes every generated dashboard, both as a generic document
+// and through the SDK's own types, which is what importing needs.
+func dashboardFiles(t *testing.T, files []File) map[string]map[string]any {
+	t.Helper()
+	plugins.RegisterDefaultPlugins()
+	out := map[string]map[string]any{}
+	for _, f := range files {
+		if !strings.HasSuffix(f.Path, ".json") {
+			continue
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(f.Data, &doc); err != nil {
+			t.Fatalf("%s is not valid JSON: %v", f.Path, err)
+		}
+		var typed dashboard.Dashboard
+		if err := json.Unmarshal(f.Data, &typed); err != nil {
+			t.Fatalf("%s does not decode as a Grafana dashboard: %v", f.Path, err)
+		}
+		out[f.Path] = doc
+	}
+	return out
+}
+
+func TestDashboardsImportAnywhere(t *testing.T) {
+	for _, path := range catalogs {
+		t.Run(path, func(t *testing.T) {
+			cat := load(t, path)
+			docs := dashboardFiles(t, generate(t, cat))
+			wantUID := map[string]string{OverviewPath: catalog.OverviewDashboardUID}
+			for _, team := range cat.Teams {
+				if len(cat.TeamKPIs(team.Name)) > 0 {
+					wantUID[TeamPath(team.Name)] = catalog.DashboardUID(team.Name)
+				}
+			}
+			if len(docs) != len(wantUID) {
+				t.Errorf("got %d dashboards, want %d", len(docs), len(wantUID))
+			}
+			for p, doc := range docs {
+				if doc["uid"] != wantUID[p] {
+					t.Errorf("%s: uid %v, want %q", p, doc["uid"], wantUID[p])
+				}
+				if doc["schemaVersion"] != float64(schemaVersion) {
+					t.Errorf("%s: schemaVersion %v, want %d", p, doc["schemaVersion"], schemaVersion)
+				}
+				if _, ok := doc["id"]; ok {
+					t.Errorf("%s: has an id; provisioning and import need none", p)
+				}
+				checkDatasourceIsVariable(t, p, doc)
+				checkPanelIDsUnique(t, p, doc)
+			}
+		})
+	}
+}
+
+// checkDatasourceIsVariable fails when any datasource reference, anywhere in
+// the document, names a data source rather than the dashboard variable.
+func checkDatasourceIsVariable(t *testing.T, path string, doc map[string]any) {
+	t.Helper()
+	list := doc["templating"].(map[string]any)["list"].([]any)
+	v := list[0].(map[string]any)
+	if v["name"] != datasourceVar || v["type"] != "datasource" || v["query"] != "prometheus" {
+		t.Errorf("%s: first variable is %v, want the prometheus datasource variable", path, v)
+	}
+	walk(doc, func(key string, val any) {
+		if key != "datasource" {
+			return
+		}
+		ref, ok := val.(map[string]any)
+		if !ok {
+			t.Errorf("%s: datasource %v is not a reference", path, val)
+			return
+		}
+		if ref["uid"] != "${datasource}" || ref["type"] != "prometheus" {
+			t.Errorf("%s: datasource %v is hard-coded", path, ref)
+		}
+	})
+}
+
+func checkPanelIDsUnique(t *testing.T, path string, doc map[string]any) {
+	t.Helper()
+	seen := map[float64]string{}
+	for _, p := range doc["panels"].([]any) {
+		p := p.(map[string]any)
+		id := p["id"].(float64)
+		if id == 0 {
+			t.Errorf("%s: panel %q has no id", path, p["title"])
+		}
+		if other, dup := seen[id]; dup {
+			t.Errorf("%s: panels %q and %q share id %v", path, other, p["title"], id)
+		}
+		seen[id] = p["title"].(string)
+		g := p["gridPos"].(map[string]any)
+		if g["x"].(float64)+g["w"].(float64) > gridWidth {
+			t.Errorf("%s: panel %q overflows the grid: %v", path, p["title"], g)
+		}
+	}
+}
+
+// walk calls fn for every key and value of every object in a decoded JSON
+// document, depth first in a stable order.
+func walk(v any, fn func(key string, val any)) {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			fn(k, v[k])
+			walk(v[k], fn)
+		}
+	case []any:
+		for _, e := range v {
+			walk(e, fn)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func TestIndentMatchesEncodingJSON(t *testing.T) {
+	for _, path := range catalogs {
+		for _, f := range generate(t, load(t, path)) {
+			if !strings.HasSuffix(f.Path, ".json") {
+				continue
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, f.Data); err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			want.WriteByte('\n')
+			if got := indent(append(compact.Bytes(), '\n')); !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("%s: indent differs from json.Indent", f.Path)
+			}
+		}
+	}
+	for _, src := range []string{`{}`, `[]`, `{"a":[],"b":{},"c":"x\"y,{}[]:\\","d":[1,{"e":null}]}`} {
+		var want bytes.Buffer
+		if err := json.Indent(&want, []byte(src), "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := indent([]byte(src)); string(got) != want.String() {
+			t.Errorf("indent(%s) = %s, want %s", src, got, want.String())
+		}
+	}
+}
+
+func TestProvisioningLoadsTheGeneratedDashboards(t *testing.T) {
+	files := generate(t, load(t, "testdata/catalog.yaml"))
+	prov := files[len(files)-1]
+	if prov.Path != ProvisioningPath {
+		t.Fatalf("last file is %s, want %s", prov.Path, ProvisioningPath)
+	}
+	if !bytes.HasPrefix(prov.Data, []byte(generatedHeader)) {
+		t.Errorf("provisioning file lacks the generated-code header")
+	}
+	var doc struct {
+		APIVersion int `yaml:"apiVersion"`
+		Providers  []struct {
+			Name    string            `yaml:"name"`
+			Type    string            `yaml:"type"`
+			Options map[string]string `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(prov.Data))
+	dec.KnownFields(false)
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.APIVersion != 1 || len(doc.Providers) != 1 || doc.Providers[0].Type != "file" ||
+		doc.Providers[0].Options["path"] != ProvisioningDir {
+		t.Errorf("provisioning = %+v, want apiVersion 1 and one file provider reading %s", doc, ProvisioningDir)
+	}
+}
