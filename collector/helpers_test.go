@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -60,3 +61,5 @@ func runKPI(t testing.TB, cat *catalog.Catalog, name string) (*Result, error) {
 	defer cancel()
 	return RunOnce(ctx, cat, cat.KPI(name), openAll(t, cat))
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +31,9 @@ type runner struct {
 	logger *slog.Logger
 
 	valueDesc, targetDesc *prometheus.Desc
+	// labelOrder indexes k.Labels in label-name order, the order in which
+	// client_golang sorts a family's metrics.
+	labelOrder []int
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -61,8 +66,14 @@ func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, ke
 	for _, r := range catalog.Reasons {
 		errs[r] = 0
 	}
+	order := make([]int, len(k.Labels))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(k.Labels[a], k.Labels[b]) })
 	return &runner{
-		k: k, cat: cat, srcs: srcs, key: key, clock: clock,
+		labelOrder: order,
+		k:          k, cat: cat, srcs: srcs, key: key, clock: clock,
 		logger:     logger.With("kpi", k.Name, "source", k.Source),
 		valueDesc:  prometheus.NewDesc(k.MetricName(), help, k.Labels, constLabels),
 		targetDesc: prometheus.NewDesc(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
@@ -186,6 +197,17 @@ func (r *runner) failed(start, end time.Time, err error) {
 // encode turns a run's series into a block through client_golang: const
 // metrics, gathered by a registry of their own, encoded once.
 func (r *runner) encode(res *Result, at time.Time) (*block, error) {
+	// The registry sorts each family's metrics by label values. Sorting the
+	// series first, on plain strings and in the same order, leaves it an
+	// already sorted slice, which its pdqsort passes through in linear time.
+	slices.SortFunc(res.Series, func(a, b Series) int {
+		for _, i := range r.labelOrder {
+			if c := strings.Compare(a.Labels[i], b.Labels[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(seriesCollector{r: r, res: res}); err != nil {
 		return nil, err
