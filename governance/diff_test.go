@@ -78,7 +78,6 @@ func TestDiffTargetSQLAndLabel(t *testing.T) {
 			t.Errorf("change %d = %v, want %v", i, changes[i], want[i])
 		}
 	}
-	golden(t, "diff/example.txt", DiffText(r))
 }
 
 func TestLineDiff(t *testing.T) {

@@ -6,12 +6,14 @@ import (
 )
 
 func TestDocsGolden(t *testing.T) {
-	c := load(t, "../config.example.yaml")
-	md, err := Docs(c)
+	files, err := DocsFiles(load(t, "testdata/docs/catalog.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "docs/kpis.md", md)
+	if len(files) != 1 || files[0].Path != DocsPath {
+		t.Fatalf("DocsFiles = %d files, want %s", len(files), DocsPath)
+	}
+	golden(t, "docs/kpis.md", files[0].Data)
 }
 
 func TestDocsListEveryKPIUnderItsTeam(t *testing.T) {

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := []subcommand{
 		// Each subcommand file adds its constructor here.
 		newServeCmd(app),
+		newCheckCmd(app),
+		newDiffCmd(app),
 		newGenerateCmd(app),
 	}
 	selected, err := app.Parse(args)

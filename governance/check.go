@@ -1,0 +1,195 @@
+package governance
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/collector"
+)
+
+// SampleCount is how many series a dry run shows per KPI.
+const SampleCount = 3
+
+// seriesWarnShare is the share of max_series beyond which a dry run warns
+// that the KPI is close to losing rows.
+const seriesWarnShare = 0.8
+
+// Sample is one series of a dry run, beside its target.
+type Sample struct {
+	Labels    map[string]string `json:"labels,omitempty"`
+	Value     float64           `json:"value"`
+	Target    *float64          `json:"target,omitempty"`
+	labelText string
+}
+
+// KPICheck is the judged outcome of one KPI's dry run.
+type KPICheck struct {
+	KPI    string `json:"kpi"`
+	Source string `json:"source"`
+	// Skipped says why the query was not run, if it was not.
+	Skipped       string   `json:"skipped,omitempty"`
+	Rows          int      `json:"rows"`
+	Exported      int      `json:"exported"`
+	Nulls         int      `json:"nulls"`
+	NonNumeric    int      `json:"non_numeric"`
+	Duplicates    int      `json:"duplicates"`
+	OverLimit     int      `json:"over_limit"`
+	InvalidLabels int      `json:"invalid_labels"`
+	MaxSeries     int      `json:"max_series"`
+	Seconds       float64  `json:"duration_seconds"`
+	Samples       []Sample `json:"samples,omitempty"`
+	// Problems fail the check; Warnings do not.
+	Problems []string `json:"problems,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// OK reports whether the dry run found nothing wrong.
+func (c KPICheck) OK() bool { return len(c.Problems) == 0 }
+
+// SkipKPI records a KPI whose query is not run, such as one that the lint
+// found writing: a dry run never sends a write to a database.
+func SkipKPI(k *catalog.KPI, reason string) KPICheck {
+	return KPICheck{KPI: k.Name, Source: k.Source, MaxSeries: k.MaxSeries, Skipped: reason, Problems: []string{"not run: " + reason}}
+}
+
+// CheckKPI judges one dry run of a KPI: the result and error of
+// collector.RunOnce. The label and value columns must exist in the result,
+// the rows must fit max_series, and rows skipped for NULL, non-numeric,
+// duplicate or invalid values are counted and reported.
+func CheckKPI(k *catalog.KPI, res *collector.Result, runErr error) KPICheck {
+	c := KPICheck{KPI: k.Name, Source: k.Source, MaxSeries: k.MaxSeries}
+	problem := func(format string, args ...any) { c.Problems = append(c.Problems, fmt.Sprintf(format, args...)) }
+	warn := func(format string, args ...any) { c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...)) }
+	if res != nil {
+		st := res.Stats
+		c.Rows, c.Exported, c.Nulls, c.NonNumeric = st.Rows, st.Exported, st.Nulls, st.NonNumeric
+		c.Duplicates, c.OverLimit, c.InvalidLabels = st.Duplicates, st.OverLimit, st.InvalidLabels
+		c.Seconds = st.Duration.Seconds()
+	}
+	missing := false
+	if res != nil && res.Columns != nil {
+		for _, col := range append(slices.Clone(k.Labels), k.Value) {
+			if !hasColumn(res.Columns, col) {
+				missing = true
+				kind := "label"
+				if col == k.Value {
+					kind = "value"
+				}
+				problem("%s column %q is not in the result (columns: %s)", kind, col, strings.Join(res.Columns, ", "))
+			}
+		}
+	}
+	if runErr != nil {
+		if !missing || !errors.Is(runErr, collector.ErrMissingColumn) {
+			problem("query failed: %v", runErr)
+		}
+		return c
+	}
+	if res == nil {
+		return c
+	}
+	switch {
+	case c.OverLimit > 0:
+		problem("%d rows over max_series %d were dropped: raise max_series or aggregate in the SQL", c.OverLimit, k.MaxSeries)
+	case float64(c.Rows) > seriesWarnShare*float64(k.MaxSeries):
+		warn("%d rows are close to max_series %d", c.Rows, k.MaxSeries)
+	}
+	if c.Duplicates > 0 {
+		problem("%d rows repeat an earlier label set and were dropped: group by every label column", c.Duplicates)
+	}
+	if c.NonNumeric > 0 {
+		problem("%d rows have a value that is not a number", c.NonNumeric)
+	}
+	if c.InvalidLabels > 0 {
+		problem("%d rows have a label value that is not valid UTF-8", c.InvalidLabels)
+	}
+	if c.Nulls > 0 {
+		warn("%d rows have a NULL value and are skipped", c.Nulls)
+	}
+	if c.Rows == 0 {
+		warn("the query returned no rows: the KPI exports nothing")
+	}
+	if res.TargetErr != nil {
+		problem("target query failed: %v", res.TargetErr)
+	} else if k.HasTarget() {
+		without := 0
+		for _, s := range res.Series {
+			if !s.HasTarget {
+				without++
+			}
+		}
+		if without > 0 {
+			warn("%d of %d series have no target row", without, len(res.Series))
+		}
+	}
+	if res.Stats.TargetSkipped > 0 {
+		warn("%d target rows were skipped (NULL, not a number, invalid or duplicate)", res.Stats.TargetSkipped)
+	}
+	for i, s := range res.Series {
+		if i == SampleCount {
+			break
+		}
+		sm := Sample{Value: s.Value}
+		var parts []string
+		if len(k.Labels) > 0 {
+			sm.Labels = map[string]string{}
+			for j, l := range k.Labels {
+				if j < len(s.Labels) {
+					sm.Labels[l] = s.Labels[j]
+					parts = append(parts, l+"="+s.Labels[j])
+				}
+			}
+		}
+		sm.labelText = strings.Join(parts, ",")
+		if s.HasTarget {
+			t := s.Target
+			sm.Target = &t
+		}
+		c.Samples = append(c.Samples, sm)
+	}
+	return c
+}
+
+func hasColumn(cols []string, name string) bool {
+	for _, c := range cols {
+		if strings.EqualFold(c, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckReport is the outcome of `kpi_exporter check`: the lint findings and
+// every KPI's dry run.
+type CheckReport struct {
+	Files []string   `json:"files"`
+	Lint  []Finding  `json:"lint"`
+	KPIs  []KPICheck `json:"kpis"`
+}
+
+// LintFailed reports whether the lint found an error.
+func (r CheckReport) LintFailed() bool { return HasErrors(r.Lint) }
+
+// QueriesFailed reports whether any dry run found a problem.
+func (r CheckReport) QueriesFailed() bool {
+	for _, k := range r.KPIs {
+		if !k.OK() {
+			return true
+		}
+	}
+	return false
+}
+
+// RunnableSQL reports whether the lint lets a KPI's queries be run: never a
+// write or several statements, even in a read-only transaction.
+func RunnableSQL(findings []Finding, kpi string) (bool, string) {
+	for _, f := range findings {
+		if f.KPI == kpi && (f.Rule == RuleSQLWrite || f.Rule == RuleSQLStatements) {
+			return false, "the lint refused its SQL (" + f.Rule + ")"
+		}
+	}
+	return true, ""
+}
