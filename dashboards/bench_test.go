@@ -3,7 +3,9 @@ package dashboards
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -49,11 +51,16 @@ func syntheticCatalog(tb testing.TB, n int) *catalog.Catalog {
 	return cat
 }
 
+// BenchmarkGenerate10000KPIs measures Generate on 10,000 KPIs in 50 teams.
+// Besides wall time it reports the CPU time of the process per operation, so
+// that a figure taken on a busy machine can still be judged: the target is
+// 2 s of wall time on an idle 2-core machine.
 func BenchmarkGenerate10000KPIs(b *testing.B) {
 	cat := syntheticCatalog(b, 10000)
 	b.ReportAllocs()
-	b.ResetTimer()
 	var size int
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
 	for b.Loop() {
 		files, err := Generate(cat)
 		if err != nil {
@@ -64,5 +71,16 @@ func BenchmarkGenerate10000KPIs(b *testing.B) {
 			size += len(f.Data)
 		}
 	}
+	b.StopTimer()
+	b.ReportMetric((cpuTime(b)-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(size)/1e6, "MB-output")
+}
+
+// cpuTime is the user and system CPU time the process has used so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
