@@ -12,7 +12,9 @@ import (
 
 // mysqlDialect serves MySQL and MariaDB. Multi-statements and LOAD DATA LOCAL
 // stay off whatever the DSN says; each query runs in START TRANSACTION READ
-// ONLY with the server's statement time limit set for the session:
+// ONLY, in a session whose default access mode is READ ONLY too (DDL commits
+// the transaction implicitly and would otherwise run outside it), with the
+// server's statement time limit set for the session:
 // max_statement_time (seconds) on MariaDB, max_execution_time (milliseconds)
 // on MySQL.
 type mysqlDialect struct{}
@@ -58,6 +60,12 @@ func (mysqlDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
+	}
+	// A DDL statement commits the read-only transaction implicitly and then
+	// runs on its own: the session's default access mode must refuse it too.
+	if _, err := tx.ExecContext(ctx, "SET SESSION TRANSACTION READ ONLY"); err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("set session read only: %w", err)
 	}
 	// MariaDB first; MySQL does not know the variable and takes milliseconds.
 	_, err = tx.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %.3f", timeout.Seconds()))
