@@ -9,14 +9,12 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
-// File is one generated file: its path relative to the output directory, with
-// forward slashes, and its content.
-type File struct {
-	Path string
-	Data []byte
-}
+// File is one generated file: its slash path relative to the output directory,
+// and its content. It is the type every generator returns.
+type File = output.File
 
 // Paths of the generated files, relative to the output directory.
 const (

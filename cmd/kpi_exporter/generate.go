@@ -8,6 +8,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/dashboards"
 	"github.com/kpi-exporter/kpi_exporter/governance"
 	"github.com/kpi-exporter/kpi_exporter/output"
 	"github.com/kpi-exporter/kpi_exporter/rules"
@@ -55,6 +56,7 @@ func (g *generateCmd) producers(stderr io.Writer) ([]producer, error) {
 	return []producer{
 		ruleFiles,
 		governance.DocsFiles,
+		dashboards.Generate,
 	}, nil
 }
 
