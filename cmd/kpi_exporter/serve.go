@@ -49,7 +49,7 @@ func newServeCmd(app *kingpin.Application) *serveCmd {
 	s.configFiles = s.cmd.Flag("config.file", "Catalog file or directory of *.yml/*.yaml files. Repeatable: each department can own its own file.").
 		Default(defaultConfigFile).Strings()
 	s.telemetryPath = s.cmd.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-	s.enableReload = s.cmd.Flag("web.enable-reload-endpoint", "Allow POST /-/reload to reload the catalog (SIGHUP always does).").Default("true").Bool()
+	s.enableReload = s.cmd.Flag("web.enable-reload-endpoint", "Allow POST /-/reload to reload the catalog; --no-web.enable-reload-endpoint turns it off (SIGHUP always reloads).").Default("true").Bool()
 	s.webFlags = kingpinflag.AddFlags(s.cmd, defaultListenAddress)
 	s.logConfig.Level = promslog.NewLevel()
 	s.cmd.Flag(promslogflag.LevelFlagName, promslogflag.LevelFlagHelp).Default("info").

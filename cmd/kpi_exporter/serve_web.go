@@ -45,7 +45,7 @@ func (h *webHandlers) mux() *http.ServeMux {
 
 func (h *webHandlers) reload(w http.ResponseWriter, r *http.Request) {
 	if !h.enableReload {
-		http.Error(w, "The reload endpoint is disabled (--web.enable-reload-endpoint=false); send SIGHUP instead.", http.StatusForbidden)
+		http.Error(w, "The reload endpoint is disabled (--no-web.enable-reload-endpoint); send SIGHUP instead.", http.StatusForbidden)
 		return
 	}
 	if r.Method != http.MethodPost {
