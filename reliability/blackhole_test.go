@@ -1,0 +1,113 @@
+package reliability
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// blackhole is a TCP endpoint that accepts connections and never answers, as
+// a firewalled or hung database does. It counts the connections clients hold
+// open, so a test can check a pool never piles them up.
+type blackhole struct {
+	ln net.Listener
+	wg sync.WaitGroup
+
+	mu       sync.Mutex
+	conns    map[net.Conn]bool
+	accepted int
+	peak     int
+}
+
+// startBlackhole listens on a free loopback port until the test ends.
+func startBlackhole(t testing.TB) *blackhole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackhole{ln: ln, conns: map[net.Conn]bool{}}
+	b.wg.Add(1)
+	go b.accept()
+	t.Cleanup(b.close)
+	return b
+}
+
+// Addr is host:port.
+func (b *blackhole) Addr() string { return b.ln.Addr().String() }
+
+func (b *blackhole) accept() {
+	defer b.wg.Done()
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		b.conns[c] = true
+		b.accepted++
+		b.peak = max(b.peak, len(b.conns))
+		b.mu.Unlock()
+		b.wg.Add(1)
+		go b.swallow(c)
+	}
+}
+
+// swallow reads and drops whatever the client sends, and notices when the
+// client gives up and closes.
+func (b *blackhole) swallow(c net.Conn) {
+	defer b.wg.Done()
+	_, err := io.Copy(io.Discard, c)
+	_ = err // EOF or our own close
+	b.mu.Lock()
+	delete(b.conns, c)
+	b.mu.Unlock()
+	_ = c.Close()
+}
+
+// Open is the number of connections clients hold open now; Peak the most
+// ever held at once; Accepted every connection so far.
+func (b *blackhole) Stats() (open, peak, accepted int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.conns), b.peak, b.accepted
+}
+
+func (b *blackhole) close() {
+	err := b.ln.Close()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		panic(err)
+	}
+	b.mu.Lock()
+	for c := range b.conns {
+		_ = c.Close()
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+func TestBlackholeAcceptsAndNeverAnswers(t *testing.T) {
+	b := startBlackhole(t)
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("hello?")); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	n, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	if n != 0 || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("read = %d, %v; want a timeout with nothing read", n, err)
+	}
+	if open, _, accepted := b.Stats(); open != 1 || accepted != 1 {
+		t.Fatalf("open %d accepted %d, want 1 and 1", open, accepted)
+	}
+	c.Close()
+	waitFor(t, "blackhole to notice the close", 2*time.Second, func() bool { open, _, _ := b.Stats(); return open == 0 })
+}
