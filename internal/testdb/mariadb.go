@@ -33,8 +33,11 @@ func startMariaDB(t testing.TB) (*Server, error) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	data := filepath.Join(dir, "data")
+	// A private tmpdir: in the shared /tmp, the bootstrap's temporary tables
+	// were seen to vanish under concurrent test runs ("Error on delete of
+	// '/tmp/#sql-temptable-...'").
 	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user=root",
-		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", "--tmpdir="+dir)
 	if err := run(install); err != nil {
 		return nil, err
 	}
@@ -46,7 +49,7 @@ func startMariaDB(t testing.TB) (*Server, error) {
 	s.startFn = func() (*exec.Cmd, error) {
 		return exec.Command(mariadbd, "--no-defaults", "--datadir="+data, "--user=root",
 			"--socket="+filepath.Join(dir, "sock"), "--pid-file="+filepath.Join(dir, "pid"),
-			"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--skip-name-resolve",
+			"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--skip-name-resolve", "--tmpdir="+dir,
 			"--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M", "--skip-log-bin",
 			"--max-connections=200", "--performance-schema=OFF", "--log-error="+s.logPath), nil
 	}
