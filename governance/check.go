@@ -94,8 +94,8 @@ func CheckKPI(k *catalog.KPI, res *collector.Result, runErr error) KPICheck {
 	switch {
 	case c.OverLimit > 0:
 		problem("%d rows over max_series %d were dropped: raise max_series or aggregate in the SQL", c.OverLimit, k.MaxSeries)
-	case float64(c.Rows) > seriesWarnShare*float64(k.MaxSeries):
-		warn("%d rows, close to max_series %d", c.Rows, k.MaxSeries)
+	case float64(c.Exported) > seriesWarnShare*float64(k.MaxSeries):
+		warn("%d series, close to max_series %d", c.Exported, k.MaxSeries)
 	}
 	if c.Duplicates > 0 {
 		problem("%d rows repeat an earlier label set and were dropped: group by every label column", c.Duplicates)

@@ -1,0 +1,156 @@
+package governance
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/collector"
+)
+
+const checkCatalog = `
+sources:
+  db: {driver: sqlite, dsn: shop.db}
+teams:
+  sales: {notify: {email: [{to: s@example.com}]}}
+kpis:
+  - name: revenue
+    help: h
+    unit: count
+    owner: o@example.com
+    team: sales
+    source: db
+    sql: SELECT region, SUM(x) AS v FROM t GROUP BY region
+    labels: [region]
+    value: v
+    direction: higher
+    target: 10
+    max_series: 5
+`
+
+func checkKPI(t *testing.T) *catalog.KPI {
+	t.Helper()
+	c, err := catalog.Options{}.Parse("cat.yml", []byte(checkCatalog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.KPI("revenue")
+}
+
+func series(n int, withTarget bool) []collector.Series {
+	out := make([]collector.Series, n)
+	for i := range out {
+		out[i] = collector.Series{Labels: []string{fmt.Sprintf("r%d", i)}, Value: float64(i), Target: 10, HasTarget: withTarget}
+	}
+	return out
+}
+
+func TestCheckKPI(t *testing.T) {
+	k := checkKPI(t)
+	for _, tc := range []struct {
+		name         string
+		res          *collector.Result
+		err          error
+		wantProblems []string
+		wantWarnings []string
+	}{
+		{
+			name: "a clean run has no problem",
+			res:  &collector.Result{Columns: []string{"region", "v"}, Series: series(2, true), Stats: collector.Stats{Rows: 2, Exported: 2}},
+		},
+		{
+			name:         "a missing label column is named beside the result's columns",
+			res:          &collector.Result{Columns: []string{"store", "v"}},
+			err:          fmt.Errorf("query: %w", collector.ErrMissingColumn),
+			wantProblems: []string{`label column "region" is not in the result (columns: store, v)`},
+		},
+		{
+			name:         "column names match ignoring case, as PostgreSQL folds them",
+			res:          &collector.Result{Columns: []string{"REGION", "V"}, Series: series(1, true), Stats: collector.Stats{Rows: 1, Exported: 1}},
+			wantProblems: nil,
+		},
+		{
+			name:         "a failed query is a problem",
+			err:          errors.New("connection refused"),
+			wantProblems: []string{"query failed: connection refused"},
+		},
+		{
+			name:         "rows over max_series fail",
+			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(5, true), Stats: collector.Stats{Rows: 7, Exported: 5, OverLimit: 2}},
+			wantProblems: []string{"2 rows over max_series 5 were dropped: raise max_series or aggregate in the SQL"},
+		},
+		{
+			name:         "rows close to max_series warn",
+			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(5, true), Stats: collector.Stats{Rows: 5, Exported: 5}},
+			wantWarnings: []string{"5 series, close to max_series 5"},
+		},
+		{
+			name: "duplicates, non-numeric values and invalid labels fail; NULLs warn",
+			res: &collector.Result{Columns: []string{"region", "v"}, Series: series(1, true),
+				Stats: collector.Stats{Rows: 5, Exported: 1, Duplicates: 1, NonNumeric: 1, InvalidLabels: 1, Nulls: 1}},
+			wantProblems: []string{
+				"1 rows repeat an earlier label set and were dropped: group by every label column",
+				"1 rows have a value that is not a number",
+				"1 rows have a label value that is not valid UTF-8",
+			},
+			wantWarnings: []string{"1 rows have a NULL value and are skipped"},
+		},
+		{
+			name:         "no rows warns",
+			res:          &collector.Result{Columns: []string{"region", "v"}},
+			wantWarnings: []string{"the query returned no rows: the KPI exports nothing"},
+		},
+		{
+			name:         "a failed target query fails",
+			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(1, false), Stats: collector.Stats{Rows: 1, Exported: 1}, TargetErr: errors.New("no table budgets")},
+			wantProblems: []string{"target query failed: no table budgets"},
+		},
+		{
+			name:         "series without a target row warn",
+			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(2, false), Stats: collector.Stats{Rows: 2, Exported: 2}},
+			wantWarnings: []string{"2 of 2 series have no target row"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := CheckKPI(k, tc.res, tc.err)
+			if got, want := strings.Join(c.Problems, "\n"), strings.Join(tc.wantProblems, "\n"); got != want {
+				t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+			}
+			if got, want := strings.Join(c.Warnings, "\n"), strings.Join(tc.wantWarnings, "\n"); got != want {
+				t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+			}
+			if c.OK() != (len(tc.wantProblems) == 0) {
+				t.Errorf("OK() = %v", c.OK())
+			}
+		})
+	}
+}
+
+func TestCheckTableGolden(t *testing.T) {
+	k := checkKPI(t)
+	ok := CheckKPI(k, &collector.Result{Columns: []string{"region", "v"}, Series: []collector.Series{
+		{Labels: []string{"emea"}, Value: 1234567.891, Target: 1500000, HasTarget: true},
+		{Labels: []string{"amer"}, Value: 0.04567, Target: 0.05, HasTarget: true},
+		{Labels: []string{"apac"}, Value: 12, Target: 10, HasTarget: true},
+		{Labels: []string{"latam"}, Value: 3, Target: 10, HasTarget: true},
+	}, Stats: collector.Stats{Rows: 4, Exported: 4, Duration: 12345 * time.Microsecond}}, nil)
+	failed := CheckKPI(k, &collector.Result{Columns: []string{"store", "v"}}, fmt.Errorf("x: %w", collector.ErrMissingColumn))
+	failed.KPI = "revenue_by_store"
+	skipped := SkipKPI(k, "the lint refused its SQL (sql-write)")
+	skipped.KPI = "purge"
+	r := CheckReport{
+		Files: []string{"cat.yml"},
+		Lint:  []Finding{{File: "cat.yml", Line: 7, Path: "kpis[0].sql", KPI: "purge", Severity: SeverityError, Rule: RuleSQLWrite, Message: "write keyword DELETE outside strings and comments: a KPI query must only read"}},
+		KPIs:  []KPICheck{ok, failed, skipped},
+	}
+	if len(ok.Samples) != SampleCount {
+		t.Errorf("%d samples, want %d", len(ok.Samples), SampleCount)
+	}
+	golden(t, "check/table.txt", CheckTable(r))
+	if !r.LintFailed() || !r.QueriesFailed() {
+		t.Error("the report does not fail")
+	}
+}
