@@ -38,7 +38,7 @@ type engine struct {
 	driver catalog.Driver
 	start  func(testing.TB) *testdb.Server
 	// slowSQL sleeps ctl.d seconds; sleepySQL always sleeps 0.3 s.
-	slowSQL, sleepySQL string
+	slowSQL, sleepySQL  string
 	renameOff, renameOn string
 	// activeSleep counts the sleepy user's queries in flight.
 	activeSleep string

@@ -91,6 +91,7 @@ func (e *exporter) close() {
 		return
 	}
 	e.srv.Close()
+	http.DefaultClient.CloseIdleConnections()
 	_ = e.c.Close()
 	e.srv = nil
 }
