@@ -44,9 +44,11 @@ func (b binaries) startPeer(dir, cfg string) (*process, string, error) {
 // when it has one (named explicitly even when it is the default), else its
 // top-level flags.
 func detectServe(ctx context.Context, bin string) ([]string, error) {
+	// With a default command, --help prints the usage and then runs it, so
+	// the exit status says nothing: read the usage.
 	out, err := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
-	if err != nil {
-		return nil, fmt.Errorf("%s --help: %w\n%s", bin, err, out)
+	if !strings.Contains(string(out), "usage:") {
+		return nil, fmt.Errorf("%s --help: %v\n%s", bin, err, out)
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)

@@ -26,7 +26,8 @@ type generateResult struct {
 
 // generateCatalog writes a catalog of n KPIs spread over teams, with every
 // feature the generators read: constant and SQL targets, thresholds as
-// values and as percentages, periods, anomaly detection and runbooks.
+// values and as percentages, periods (with targets), anomaly detection and
+// runbooks.
 func generateCatalog(path string, n, teams int) error {
 	ts := map[string]any{}
 	for t := range teams {
@@ -46,16 +47,20 @@ func generateCatalog(path string, n, teams int) error {
 			"labels": []string{"region", "store"}, "value": "value", "direction": "higher",
 			"runbook_url": fmt.Sprintf("https://runbooks.example.com/kpi/%d", i),
 		}
-		if p := periods[i%len(periods)]; p != "" {
-			k["period"] = p
-		}
+		p := periods[i%len(periods)]
 		switch i % 3 {
 		case 0:
 			k["target"] = map[string]any{"value": 1000 + i}
 			k["thresholds"] = map[string]any{"warning": "90%", "critical": "75%"}
+			if p != "" {
+				k["period"] = p
+			}
 		case 1:
 			k["target"] = map[string]any{"sql": fmt.Sprintf("SELECT region, store, budget AS target FROM budgets_%d", i)}
 			k["thresholds"] = map[string]any{"warning": "95%", "critical": "80%"}
+			if p != "" {
+				k["period"] = p
+			}
 		default:
 			k["thresholds"] = map[string]any{"warning": 500, "critical": 100}
 			k["anomaly"] = map[string]any{"window": "7d", "stddevs": 3}
@@ -63,10 +68,11 @@ func generateCatalog(path string, n, teams int) error {
 		kpis = append(kpis, k)
 	}
 	doc := map[string]any{
-		"global":  map[string]any{"interval": "5m", "grafana_url": "https://grafana.example.com"},
-		"sources": map[string]any{"bench": map[string]any{"driver": "mysql", "dsn": "kpi:${BENCH_DB_PASSWORD}@tcp(db:3306)/erp"}},
-		"teams":   ts,
-		"kpis":    kpis,
+		"global":   map[string]any{"interval": "5m", "grafana_url": "https://grafana.example.com"},
+		"alerting": map[string]any{"smtp": map[string]any{"smarthost": "smtp.example.com:587", "from": "kpi@example.com"}},
+		"sources":  map[string]any{"bench": map[string]any{"driver": "mysql", "dsn": "kpi:${BENCH_DB_PASSWORD}@tcp(db:3306)/erp"}},
+		"teams":    ts,
+		"kpis":     kpis,
 	}
 	if err := writeYAML(path, doc); err != nil {
 		return err

@@ -21,10 +21,25 @@ type machine struct {
 	MariaDB string
 	Peer    string
 	Ours    string
+	// LoadAvg is /proc/loadavg's 1-minute average at the start and the end
+	// of the run: other work on the machine skews every timing.
+	LoadStart, LoadEnd string
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func describeMachine(ctx context.Context, db *sql.DB, bins binaries) machine {
-	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version()}
+	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), LoadStart: loadAvg()}
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {

@@ -41,6 +41,7 @@ const (
 func (r *Report) WriteTable(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %d CPUs, %s, %s RAM, Linux %s; %s; MariaDB %s\n", m.CPUs, m.CPU, mib(m.Memory), m.Kernel, m.Go, m.MariaDB)
+	fmt.Fprintf(w, "load average (1 min) at start %s, at end %s\n", m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(w, "kpi_exporter: %s\nprometheus-sql-exporter: %s\n\n", m.Ours, m.Peer)
 	fmt.Fprintln(w, "| measure | series | kpi_exporter | prometheus-sql-exporter | ratio | target | met |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")

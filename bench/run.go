@@ -102,6 +102,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		r.Generate = &g
 	}
 	r.Elapsed = time.Since(started)
+	r.Machine.LoadEnd = loadAvg()
 	return r, ctx.Err()
 }
 
