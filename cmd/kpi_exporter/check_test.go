@@ -5,10 +5,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/kpi-exporter/kpi_exporter/governance"
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
@@ -286,5 +290,55 @@ func TestCheckNeverPrintsALiteralPassword(t *testing.T) {
 				t.Fatalf("%s %s output shows the password:\n%s%s", driver, output, out, errOut)
 			}
 		}
+	}
+}
+
+// openPTY opens a pseudo-terminal pair, so the progress line can be tested
+// against a real terminal device.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+func TestCheckShowsProgressOnlyOnATerminal(t *testing.T) {
+	shop := sqliteShop(t)
+	cat := writeFile(t, t.TempDir(), "catalog.yml", shopCatalog("sqlite", shop, revenueKPI))
+
+	master, tty := openPTY(t)
+	read := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(master) // ends with EIO once the terminal side closes
+		read <- string(b)
+	}()
+	var stdout bytes.Buffer
+	code := run(context.Background(), []string{"check", "--config.file=" + cat}, &stdout, tty)
+	tty.Close()
+	progress := <-read
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stdout.String())
+	}
+	if !strings.Contains(progress, "[1/1] running revenue on shop") || !strings.HasSuffix(progress, "\r\033[K") {
+		t.Errorf("terminal got %q, want the progress line, then the line cleared", progress)
+	}
+
+	_, _, errOut := execCLI(t, "check", "--config.file="+cat)
+	if errOut != "" {
+		t.Errorf("progress written to a non-terminal: %q", errOut)
 	}
 }
