@@ -165,7 +165,9 @@ func (r *runner) runOnce(ctx context.Context) {
 	}
 	r.blk = b
 	r.mu.Unlock()
-	go b.prepare()
+	// Published: scrapes serve the text form already. The other forms are
+	// made now, on this goroutine, which idles until the next run anyway.
+	b.prepare()
 
 	if skipped := s.Nulls + s.NonNumeric + s.Duplicates + s.OverLimit + s.InvalidLabels; skipped > 0 {
 		r.logger.Warn("rows skipped", "rows", s.Rows, "exported", s.Exported, "null", s.Nulls, "type", s.NonNumeric,
