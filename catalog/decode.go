@@ -115,6 +115,12 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return
 		}
+		if e := t.Elem(); e.Kind() == reflect.Struct && e != targetType && e != thresholdType && n.Kind != yaml.MappingNode {
+			// Leave the pointer nil: validating an empty struct would only
+			// add "is required" noise after this one real error.
+			d.errorf(n, path, "expected a mapping, got %s", kindName(n))
+			return
+		}
 		p := reflect.New(t.Elem())
 		d.decode(n, path, p.Elem())
 		v.Set(p)

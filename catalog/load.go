@@ -180,7 +180,9 @@ func (l *loader) parse(file string, data []byte) {
 		s := doc.Sources[name]
 		path := "sources." + name
 		if s == nil {
-			l.errs = append(l.errs, Error{Pos: pos(path), Path: path, Msg: "empty source"})
+			if !l.reported(file, path) {
+				l.errs = append(l.errs, Error{Pos: pos(path), Path: path, Msg: "empty source"})
+			}
 			continue
 		}
 		s.Name, s.pos = name, pos(path)
@@ -206,7 +208,9 @@ func (l *loader) parse(file string, data []byte) {
 	for i, k := range doc.KPIs {
 		path := fmt.Sprintf("kpis[%d]", i)
 		if k == nil {
-			l.errs = append(l.errs, Error{Pos: pos(path), Path: path, Msg: "empty KPI"})
+			if !l.reported(file, path) {
+				l.errs = append(l.errs, Error{Pos: pos(path), Path: path, Msg: "empty KPI"})
+			}
 			continue
 		}
 		k.file, k.pos = file, pos(path)
@@ -311,4 +315,14 @@ func (l *loader) checkExportedNames() {
 			owner[n] = k
 		}
 	}
+}
+
+// reported tells whether an error was already recorded at exactly this path.
+func (l *loader) reported(file, path string) bool {
+	for _, e := range l.errs {
+		if e.Pos.File == file && e.Path == path {
+			return true
+		}
+	}
+	return false
 }
