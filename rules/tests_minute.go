@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -137,8 +138,16 @@ func (x kpiCtx) thresholdScenarios(ls []absLevel, percent bool, at func(absLevel
 		}
 	}
 	if percent {
+		// Only the percent thresholds need the target; absolute ones may
+		// rightly fire without it.
+		var pct []string
+		for _, l := range ls {
+			if l.t.OfTarget {
+				pct = append(pct, l.alert)
+			}
+		}
 		worst := ls[len(ls)-1]
-		out = append(out, thresholdScenario{"nothing fires without a target", x.beyond(at(worst)), false, nil, names})
+		out = append(out, thresholdScenario{"percent thresholds do not fire without a target", x.beyond(at(worst)), false, nil, pct})
 	}
 	return out
 }
@@ -274,14 +283,23 @@ func (x kpiCtx) stalenessTests(mates []*catalog.KPI) ([]TestGroup, error) {
 	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{}}}
 	out = append(out, g)
 
-	// Source down.
-	downAt := ceilTo(x.selfFor(), time.Minute) + time.Minute
-	n = steps(downAt, time.Minute)
-	var downSeries, upSeries []InputSeries
-	var downExp []ExpAlert
+	// Source down: it fires for every team mate on the source, once each
+	// mate's for duration has passed.
 	down := map[string]bool{}
 	for _, s := range x.sources() {
 		down[s] = true
+	}
+	downAt := ceilTo(x.selfFor(), time.Minute) + time.Minute
+	for _, m := range mates {
+		y := newKPICtx(x.c, m)
+		if slices.ContainsFunc(y.sources(), func(s string) bool { return down[s] }) {
+			downAt = max(downAt, ceilTo(y.selfFor(), time.Minute)+time.Minute)
+		}
+	}
+	n = steps(downAt, time.Minute)
+	var downSeries, upSeries []InputSeries
+	var downExp []ExpAlert
+	for _, s := range x.sources() {
 		src := map[string]string{catalog.LabelSource: s}
 		downSeries = append(downSeries, x.selfSeries(catalog.SelfSourceUp, src, constant(0, n)))
 		upSeries = append(upSeries, x.selfSeries(catalog.SelfSourceUp, src, constant(1, n)))
