@@ -95,7 +95,9 @@ func BenchmarkCollect(b *testing.B) {
 	// The driver watches a context with a deadline while it steps; a KPI
 	// query always has one.
 	b.Run("bare-database-sql-with-timeout", func(b *testing.B) {
-		bare(b, func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), time.Minute) })
+		bare(b, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Minute)
+		})
 	})
 	cat := loadCatalog(b, fmt.Sprintf(`
 sources:
