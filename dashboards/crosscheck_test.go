@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -222,44 +223,33 @@ func TestEveryQueryNamesASeriesTheExporterOrTheRulesProduce(t *testing.T) {
 	fromPage(t, exporterPage(t, cat, catalogFile), p)
 
 	checked := 0
-	for _, q := range queries(t, generate(t, cat)) {
-		_, refs, err := parse(q)
-		if err != nil {
-			t.Errorf("%s %s: %q does not parse: %v", q.file, q.where, q.expr, err)
-			continue
+	eachSelected(t, queries(t, generate(t, cat)), func(q query, name string, matchers []*labels.Matcher) {
+		have, ok := p[name]
+		if !ok {
+			t.Errorf("%s %s: %q selects %s, which neither /metrics nor the generated rules produce", q.file, q.where, q.expr, name)
+			return
 		}
-		for _, r := range refs {
-			for _, name := range r.names {
-				have, ok := p[name]
-				if !ok {
-					t.Errorf("%s %s: %q selects %s, which neither /metrics nor the generated rules produce", q.file, q.where, q.expr, name)
-					continue
-				}
-				checked++
-				for _, m := range r.matchers {
-					if !have[m.Name] {
-						t.Errorf("%s %s: %q filters %s on %q, a label it does not carry (it has %v)", q.file, q.where, q.expr, name, m.Name, keys(have))
-					}
-				}
-				if q.labelValues != "" && !have[q.labelValues] {
-					t.Errorf("%s %s: label_values on %s of %q, a label it does not carry", q.file, q.where, name, q.labelValues)
-				}
-			}
-		}
-	}
+		checked++
+		checkLabels(t, q, name, have, matchers)
+	})
 	t.Logf("checked %d series references against /metrics and the generated rules", checked)
 	if checked == 0 {
 		t.Fatal("no series reference checked")
 	}
 }
 
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// checkLabels fails for each label a query filters a series on, or asks the
+// values of, that the series does not carry.
+func checkLabels(t *testing.T, q query, name string, have map[string]bool, matchers []*labels.Matcher) {
+	t.Helper()
+	for _, m := range matchers {
+		if !have[m.Name] {
+			t.Errorf("%s %s: %q filters %s on %q, a label it does not carry (it has %v)", q.file, q.where, q.expr, name, m.Name, sortedKeys(have))
+		}
 	}
-	slices.Sort(out)
-	return out
+	if q.labelValues != "" && !have[q.labelValues] {
+		t.Errorf("%s %s: label_values on %s of %q, a label it does not carry", q.file, q.where, name, q.labelValues)
+	}
 }
 
 // TestEveryRecordedSeriesQueriedIsGenerated holds every catalog, not only the
@@ -272,29 +262,17 @@ func TestEveryRecordedSeriesQueriedIsGenerated(t *testing.T) {
 			cat := load(t, path)
 			p := produced{}
 			fromRules(t, cat, p)
-			for _, q := range queries(t, generate(t, cat)) {
-				_, refs, err := parse(q)
-				if err != nil {
-					t.Fatal(err)
+			eachSelected(t, queries(t, generate(t, cat)), func(q query, name string, matchers []*labels.Matcher) {
+				if !strings.Contains(name, ":") && name != "ALERTS" {
+					return
 				}
-				for _, r := range refs {
-					for _, name := range r.names {
-						if !strings.Contains(name, ":") && name != "ALERTS" {
-							continue
-						}
-						have, ok := p[name]
-						if !ok {
-							t.Errorf("%s %s: %q reads %s, which the generated rules do not record", q.file, q.where, q.expr, name)
-							continue
-						}
-						for _, m := range r.matchers {
-							if !have[m.Name] {
-								t.Errorf("%s %s: %q filters %s on %q, a label it does not carry", q.file, q.where, q.expr, name, m.Name)
-							}
-						}
-					}
+				have, ok := p[name]
+				if !ok {
+					t.Errorf("%s %s: %q reads %s, which the generated rules do not record", q.file, q.where, q.expr, name)
+					return
 				}
-			}
+				checkLabels(t, q, name, have, matchers)
+			})
 		})
 	}
 }

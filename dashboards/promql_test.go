@@ -175,33 +175,38 @@ func kpiLabels(cat *catalog.Catalog) map[string][]string {
 	return out
 }
 
+// eachSelected calls fn for every series name each query selects, with the
+// selector's other matchers. A query that does not parse is an error.
+func eachSelected(t *testing.T, qs []query, fn func(q query, name string, matchers []*labels.Matcher)) {
+	t.Helper()
+	for _, q := range qs {
+		_, refs, err := parse(q)
+		if err != nil {
+			t.Errorf("%s %s: %q does not parse: %v", q.file, q.where, q.expr, err)
+			continue
+		}
+		for _, r := range refs {
+			for _, n := range r.names {
+				fn(q, n, r.matchers)
+			}
+		}
+	}
+}
+
 func TestEveryQueryParsesAndNamesContractSeries(t *testing.T) {
 	for _, path := range catalogs {
 		t.Run(path, func(t *testing.T) {
 			cat := load(t, path)
 			known := contract(cat)
 			byMetric := kpiLabels(cat)
-			for _, q := range queries(t, generate(t, cat)) {
-				_, refs, err := parse(q)
-				if err != nil {
-					t.Errorf("%s %s: %q does not parse: %v", q.file, q.where, q.expr, err)
-					continue
+			eachSelected(t, queries(t, generate(t, cat)), func(q query, name string, _ []*labels.Matcher) {
+				if !known[name] {
+					t.Errorf("%s %s: %q selects %q, which neither the exporter nor the rules produce", q.file, q.where, q.expr, name)
 				}
-				for _, r := range refs {
-					for _, n := range r.names {
-						if !known[n] {
-							t.Errorf("%s %s: %q selects %q, which neither the exporter nor the rules produce", q.file, q.where, q.expr, n)
-						}
-					}
+				if q.labelValues != "" && !slices.Contains(byMetric[name], q.labelValues) {
+					t.Errorf("%s %s: %s has no label %q", q.file, q.where, name, q.labelValues)
 				}
-				if q.labelValues != "" {
-					for _, n := range refs[0].names {
-						if !slices.Contains(byMetric[n], q.labelValues) {
-							t.Errorf("%s %s: %s has no label %q", q.file, q.where, n, q.labelValues)
-						}
-					}
-				}
-			}
+			})
 		})
 	}
 }
