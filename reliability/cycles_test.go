@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 // engine, errs fails while its table is renamed away, slow times out while
 // ctl.d is set, and steady never has a fault.
 const cyclesCatalog = `
-global: {interval: 200ms, timeout: 150ms}
+global: {interval: 300ms, timeout: 250ms}
 sources:
   maria: {driver: mysql, dsn: "${MARIA_DSN}", max_open_conns: 2}
   pg: {driver: postgres, dsn: "${PG_DSN}", max_open_conns: 2}
@@ -112,15 +113,26 @@ func TestFaultCyclesLeakNothing(t *testing.T) {
 	prefix := map[testdb.Engine]string{testdb.MariaDB: "maria_", testdb.Postgres: "pg_"}
 	waitAll := func(what string, cond func(s *scrape, p string) bool) {
 		t.Helper()
-		waitFor(t, what, 20*time.Second, func() bool {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
 			s := exp.scrape(t)
+			ok := true
 			for _, c := range engs {
 				if !cond(s, prefix[c.e.kind]) {
-					return false
+					ok = false
+					if time.Now().After(deadline) {
+						t.Logf("%s: state of %s KPIs:\n%s", what, c.e.kind, kpiStates(s, prefix[c.e.kind], exp.logs.String()))
+					}
 				}
 			}
-			return true
-		})
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	waitAll("every KPI to succeed", func(s *scrape, p string) bool {
 		return s.kpiUp(p+"errs") && s.kpiUp(p+"slow") && s.kpiUp(p+"steady")
@@ -137,7 +149,7 @@ func TestFaultCyclesLeakNothing(t *testing.T) {
 			if kpi == "errs" {
 				c.exec(t, c.e.renameOff)
 			} else {
-				c.exec(t, "UPDATE ctl SET d = 1")
+				c.exec(t, "UPDATE ctl SET d = 2")
 			}
 		}
 		waitAll(fmt.Sprintf("cycle %d: %s to fail with reason %s", i, kpi, reason), func(s *scrape, p string) bool {
@@ -193,4 +205,23 @@ func TestFaultCyclesLeakNothing(t *testing.T) {
 	}
 	// The servers restarted above are the test's own processes, not the exporter's.
 	goleak.VerifyNone(t, leakOpts, goleak.IgnoreAnyFunction("github.com/kpi-exporter/kpi_exporter/internal/testdb.(*Server).launch.func1"))
+}
+
+// kpiStates describes the KPIs whose names start with prefix, for a failure.
+func kpiStates(s *scrape, prefix, logs string) string {
+	var b strings.Builder
+	for _, m := range s.mfs[catalog.SelfKPIUp].GetMetric() {
+		kpi := m.GetLabel()[0].GetValue()
+		if !strings.HasPrefix(kpi, prefix) {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s up=%v last_success=%.3f", kpi, m.GetGauge().GetValue(), s.lastSuccess(kpi))
+		for _, r := range catalog.Reasons {
+			if n := s.kpiErrors(kpi, r); n > 0 {
+				fmt.Fprintf(&b, " %s=%v", r, n)
+			}
+		}
+		fmt.Fprintf(&b, "\n%s\n", lastLines(logs, kpi, 2))
+	}
+	return b.String()
 }
