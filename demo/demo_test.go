@@ -43,7 +43,7 @@ func preparedWith(t testing.TB, now time.Time, keep retention) string {
 
 func openRead(t testing.TB, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&mode=ro")
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +155,23 @@ func TestTopUpEqualsFromScratchAtFullRetention(t *testing.T) {
 	}
 }
 
+func TestConcurrentWritersWriteEachMinuteOnce(t *testing.T) {
+	path := prepared(t, epoch)
+	later := epoch.Add(5 * time.Hour)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { errs[i] = prepare(context.Background(), path, later.Add(time.Duration(i)*time.Second), compact) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, path), dump(t, prepared(t, later)); got != want {
+		t.Fatal("database topped up by concurrent writers differs from one created from scratch")
+	}
+}
+
 func TestPrepareExistingFiles(t *testing.T) {
 	t.Run("a database the demo did not create is refused and left alone", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "business.db")
@@ -200,6 +217,15 @@ func TestPrepareExistingFiles(t *testing.T) {
 		}
 		if got, want := dump(t, path), dump(t, prepared(t, epoch)); got != want {
 			t.Fatal("rebuilt database differs from a fresh database")
+		}
+	})
+	t.Run("a new database is in WAL mode, so the exporter reads while Grow writes", func(t *testing.T) {
+		var mode string
+		if err := openRead(t, prepared(t, epoch)).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" {
+			t.Fatalf("journal_mode = %q, want wal", mode)
 		}
 	})
 	t.Run("no temporary file is left behind", func(t *testing.T) {

@@ -74,12 +74,14 @@ func genOrders(b int64) []order {
 		if !r.chance(orderChance) {
 			continue
 		}
-		mean := reg.monthlyBudget * reg.pace / (orderChance * completedOrderShare * minutesInMonth(b))
+		// The amount is 40% to 160% of the mean, in whole cents by integer
+		// arithmetic: no fused multiply-add can make it differ between CPUs.
+		meanCents := int64(math.Round(reg.monthlyBudget * reg.pace * 100 / (orderChance * completedOrderShare * minutesInMonth(b))))
 		out = append(out, order{
 			ts:     bucketStart(b) + r.intn(bucketSeconds),
 			region: reg.name,
 			status: orderStatuses[r.pick(orderStatusWeights)],
-			amount: math.Round(mean*(0.4+1.2*r.float())*100) / 100,
+			amount: float64(meanCents*(400+r.intn(1201))/1000) / 100,
 		})
 	}
 	return out

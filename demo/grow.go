@@ -38,12 +38,12 @@ func grow(ctx context.Context, path string, every time.Duration, now func() time
 
 // topUp writes the buckets that have ended by now.
 func topUp(ctx context.Context, db *sql.DB, now time.Time, keep retention) error {
-	state, filled, err := readState(ctx, db)
+	state, err := readState(ctx, db)
 	if err != nil {
 		return err
 	}
 	if state != stateDemo {
 		return fmt.Errorf("top up: %w (schema version %d expected)", ErrNotDemo, schemaVersion)
 	}
-	return fill(ctx, db, filled, endBucket(now.Unix()), keep)
+	return fill(ctx, db, endBucket(now.Unix()), keep)
 }

@@ -28,7 +28,7 @@ func prepare(ctx context.Context, path string, now time.Time, keep retention) er
 	if err != nil {
 		return err
 	}
-	state, filled, err := readState(ctx, db)
+	state, err := readState(ctx, db)
 	if err != nil {
 		return errors.Join(fmt.Errorf("demo database %q: %w", path, err), db.Close())
 	}
@@ -45,7 +45,7 @@ func prepare(ctx context.Context, path string, now time.Time, keep retention) er
 		err = initSchema(ctx, db)
 	}
 	if err == nil {
-		err = fill(ctx, db, filled, endBucket(now.Unix()), keep)
+		err = fill(ctx, db, endBucket(now.Unix()), keep)
 	}
 	if err != nil {
 		err = fmt.Errorf("fill demo database %q: %w", path, err)
@@ -70,7 +70,7 @@ func create(ctx context.Context, path string, now time.Time, keep retention) (er
 	}
 	err = initSchema(ctx, db)
 	if err == nil {
-		err = fill(ctx, db, 0, endBucket(now.Unix()), keep)
+		err = fill(ctx, db, endBucket(now.Unix()), keep)
 	}
 	if err == nil {
 		err = switchToWAL(ctx, db)

@@ -3,7 +3,7 @@ package demo
 // schemaVersion changes whenever the schema or the generated data change, so
 // that an older demo database is rebuilt instead of topped up with rows that
 // no longer match it.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // The schema is exactly what the KPIs of config.example.yaml read, plus
 // demo_meta, which records how far the data reaches. Times are Unix seconds.

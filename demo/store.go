@@ -59,31 +59,30 @@ const (
 	stateStale                // a demo database of another schema version
 )
 
-// readState inspects the database and returns the first bucket not yet
-// written when it is a current demo database.
-func readState(ctx context.Context, db *sql.DB) (dbState, int64, error) {
+// readState inspects the database.
+func readState(ctx context.Context, db *sql.DB) (dbState, error) {
 	var tables, meta int
 	err := db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE name = 'demo_meta') FROM sqlite_schema WHERE type = 'table'`).Scan(&tables, &meta)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read schema: %w", err)
+		return 0, fmt.Errorf("read schema: %w", err)
 	}
 	switch {
 	case tables == 0:
-		return stateEmpty, 0, nil
+		return stateEmpty, nil
 	case meta == 0:
-		return 0, 0, ErrNotDemo
+		return 0, ErrNotDemo
 	}
 	var version, filled sql.NullInt64
 	err = db.QueryRowContext(ctx, `SELECT
 		(SELECT value FROM demo_meta WHERE key = ?),
 		(SELECT value FROM demo_meta WHERE key = ?)`, metaVersion, metaFilled).Scan(&version, &filled)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read demo_meta: %w", err)
+		return 0, fmt.Errorf("read demo_meta: %w", err)
 	}
 	if version.Int64 != schemaVersion || !filled.Valid {
-		return stateStale, 0, nil
+		return stateStale, nil
 	}
-	return stateDemo, filled.Int64, nil
+	return stateDemo, nil
 }
 
 // initSchema creates the tables and the fixed targets.
@@ -115,32 +114,56 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// fill writes every bucket from filled up to end, one transaction per batch.
-// Rows are generated only for buckets inside each table's retention at end,
-// so the result equals a database created from scratch at end, however it
-// was reached; after each batch the data is consistent with its last bucket.
-func fill(ctx context.Context, db *sql.DB, filled, end int64, keep retention) error {
-	for a := max(filled, end-keep.max()); a < end; a += batchBuckets {
-		if err := writeBatch(ctx, db, a, min(a+batchBuckets, end), end, keep); err != nil {
-			return fmt.Errorf("write buckets %d to %d: %w", a, min(a+batchBuckets, end), err)
+// fill writes every bucket up to end, one transaction per batch. Rows are
+// generated only for buckets inside each table's retention at end, so the
+// result equals a database created from scratch at end, however it was
+// reached; after each batch the data is consistent with its last bucket.
+func fill(ctx context.Context, db *sql.DB, end int64, keep retention) error {
+	for {
+		done, err := writeBatch(ctx, db, end, keep)
+		if err != nil || done {
+			return err
 		}
 	}
-	return nil
 }
 
-// writeBatch writes buckets [from, to) in one transaction: their rows, the
-// tickets that have closed by to, the deletion of rows past retention, and
-// the new fill mark.
-func writeBatch(ctx context.Context, db *sql.DB, from, to, end int64, keep retention) (err error) {
+// writeBatch writes the next batch of buckets before end in one transaction:
+// their rows, the tickets that have closed by the batch's end, the deletion of
+// rows past retention, and the new fill mark. The fill mark is read inside
+// the transaction, which holds the write lock (_txlock=immediate), so two
+// writers (Prepare on a reload while Grow runs) never write a bucket twice.
+func writeBatch(ctx context.Context, db *sql.DB, end int64, keep retention) (done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
+	var filled int64
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM demo_meta WHERE key = ?`, metaFilled).Scan(&filled); err != nil {
+		return false, fmt.Errorf("read fill mark: %w", err)
+	}
+	from := max(filled, end-keep.max())
+	if from >= end {
+		if err := tx.Rollback(); err != nil {
+			return true, fmt.Errorf("end transaction: %w", err)
+		}
+		return true, nil
+	}
+	to := min(from+batchBuckets, end)
+	if err := writeBuckets(ctx, tx, from, to, end, keep); err != nil {
+		return false, fmt.Errorf("write buckets %d to %d: %w", from, to, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit buckets %d to %d: %w", from, to, err)
+	}
+	return to >= end, nil
+}
+
+func writeBuckets(ctx context.Context, tx *sql.Tx, from, to, end int64, keep retention) error {
 	cutoff := bucketStart(to)
 	rows := newBatchRows()
 	for b := from; b < to; b++ {
@@ -159,9 +182,6 @@ func writeBatch(ctx context.Context, db *sql.DB, from, to, end int64, keep reten
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE demo_meta SET value = ? WHERE key = ?`, to, metaFilled); err != nil {
 		return fmt.Errorf("update demo_meta: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
