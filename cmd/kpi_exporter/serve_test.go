@@ -248,3 +248,63 @@ func writeCatalog(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeTheExampleCatalog runs config.example.yaml as make run does: the
+// demo database is created in the working directory and at least eight KPIs
+// of at least three teams are served.
+func TestServeTheExampleCatalog(t *testing.T) {
+	example, err := filepath.Abs(filepath.Join("..", "..", "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	s := startServe(t, "--config.file="+example)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, body := s.get(t, "/metrics")
+		kpis, teams := servedKPIs(body)
+		if len(kpis) >= 8 && len(teams) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("served %d KPIs of %d teams:\n%s\nlog:\n%s", len(kpis), len(teams), body, s.stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, err := os.Stat("kpi_demo.db"); err != nil {
+		t.Fatalf("demo database not created in the working directory: %v", err)
+	}
+}
+
+// servedKPIs returns the KPIs with a value on the page, and their teams.
+func servedKPIs(body string) (kpis, teams map[string]bool) {
+	kpis, teams = map[string]bool{}, map[string]bool{}
+	team := map[string]string{}
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "kpi_info{") {
+			labels := line[len("kpi_info{"):strings.Index(line, "}")]
+			var k, tm string
+			for _, kv := range strings.Split(labels, ",") {
+				name, val, _ := strings.Cut(kv, "=")
+				switch name {
+				case "kpi":
+					k = strings.Trim(val, `"`)
+				case "team":
+					tm = strings.Trim(val, `"`)
+				}
+			}
+			team[k] = tm
+		}
+	}
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(line, "kpi_") || strings.HasPrefix(line, "kpi_exporter_") || strings.HasPrefix(line, "kpi_info") {
+			continue
+		}
+		for k, tm := range team {
+			if strings.HasPrefix(line, "kpi_"+k) && !strings.Contains(line, "_target") {
+				kpis[k], teams[tm] = true, true
+			}
+		}
+	}
+	return kpis, teams
+}
