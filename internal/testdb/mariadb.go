@@ -1,6 +1,7 @@
 package testdb
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,11 +64,23 @@ func startMariaDB(t testing.TB) (*Server, error) {
 		return nil, err
 	}
 	client := RequireBinary(t, "mariadb", "mariadb-client")
-	grant := exec.Command(client, "--no-defaults", "--socket="+filepath.Join(dir, "sock"), "-uroot", "-e",
-		"CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;")
-	if err := run(grant); err != nil {
-		s.Kill()
-		return nil, err
+	grant := func() error {
+		return run(exec.Command(client, "--no-defaults", "--socket="+filepath.Join(dir, "sock"), "-uroot", "-e",
+			"CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"))
+	}
+	// The socket may refuse connections for a moment after the TCP port
+	// accepts them (bound but not yet listening, seen on a loaded machine
+	// as ERROR 2002 ... (111)): retry while the server runs.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		err := grant()
+		if err == nil {
+			break
+		}
+		if !s.Running() || time.Now().After(deadline) {
+			s.Kill()
+			return nil, fmt.Errorf("%w; server log:\n%s", err, s.Log())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	if err := s.waitReady(); err != nil {
 		s.Kill()
