@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -50,9 +51,10 @@ func TestEndToEnd(t *testing.T) {
 		buildErr  error
 		buildDone sync.WaitGroup
 	)
+	buildCtx, cancelBuild := context.WithCancel(context.Background())
 	buildDone.Add(1)
-	go func() { defer buildDone.Done(); x.bin, buildErr = buildExporter(dir) }()
-	t.Cleanup(buildDone.Wait)
+	go func() { defer buildDone.Done(); x.bin, buildErr = buildExporter(buildCtx, dir) }()
+	t.Cleanup(func() { cancelBuild(); buildDone.Wait() })
 
 	x.shop = testdb.StartMariaDB(t)
 	loadShop(t, x.shop)
@@ -83,7 +85,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("values match the database", func(t *testing.T) { testValues(t, x) })
 	t.Run("a changed definition changes definition_hash", func(t *testing.T) { testReload(t, x) })
 	breached := t.Run("a breach reaches the owning team only", func(t *testing.T) { testBreach(t, x) })
-	t.Run("then", func(t *testing.T) {
+	t.Run("after the breach", func(t *testing.T) {
 		if breached {
 			t.Run("recovery is reported", func(t *testing.T) { t.Parallel(); testRecovery(t, x) })
 		}

@@ -37,7 +37,7 @@ type stack struct {
 
 // buildExporter builds cmd/kpi_exporter into dir, as a user would; with
 // -race when the suite has it.
-func buildExporter(dir string) (string, error) {
+func buildExporter(ctx context.Context, dir string) (string, error) {
 	root, err := testdb.RepoRoot()
 	if err != nil {
 		return "", err
@@ -47,7 +47,7 @@ func buildExporter(dir string) (string, error) {
 		return "", fmt.Errorf("the go command is needed to build kpi_exporter: %w", err)
 	}
 	bin := filepath.Join(dir, "kpi_exporter")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
