@@ -50,13 +50,11 @@ func NewReloader(c *Collector, load func() (*catalog.Catalog, error), logger *sl
 	return r
 }
 
-// Initial loads and applies the first catalog. It fails when the catalog is
-// invalid: nothing starts on an invalid catalog.
-func (r *Reloader) Initial(ctx context.Context) error {
-	cat, err := r.load()
-	if err != nil {
-		return err
-	}
+// Load loads and validates the catalog without applying it.
+func (r *Reloader) Load() (*catalog.Catalog, error) { return r.load() }
+
+// Initial applies the first catalog, which the caller loaded with Load.
+func (r *Reloader) Initial(ctx context.Context, cat *catalog.Catalog) error {
 	if err := r.c.Apply(ctx, cat); err != nil {
 		return err
 	}

@@ -78,21 +78,36 @@ func (s *serveCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	}()
 	files := *s.configFiles
 	reloader := collector.NewReloader(c, func() (*catalog.Catalog, error) { return catalog.Load(files...) }, logger)
-	if err := reloader.Initial(ctx); err != nil {
+	cat, err := reloader.Load()
+	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter: load catalog: %v\n", err)
 		return exitFailure
 	}
-	logger.Info("catalog loaded", "files", c.Catalog().Files, "kpis", len(c.Catalog().KPIs))
+
+	// Listen before the catalog is applied: preparing a demo database takes
+	// a moment, and /-/healthy should answer meanwhile (/-/ready does not).
+	h := &webHandlers{c: c, reloader: reloader, logger: logger, enableReload: *s.enableReload, telemetryPath: *s.telemetryPath}
+	server := &http.Server{Handler: h.mux(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- web.ListenAndServe(server, s.webFlags, logger) }()
+	defer func() {
+		cancel() // ends the demo writers too
+		shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		_ = server.Shutdown(shutdown)
+		demos.wait()
+	}()
+
+	if err := reloader.Initial(ctx, cat); err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter: start: %v\n", err)
+		return exitFailure
+	}
+	logger.Info("catalog loaded", "files", cat.Files, "kpis", len(cat.KPIs))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloader.Run(ctx, hup)
-
-	h := &webHandlers{c: c, reloader: reloader, logger: logger, enableReload: *s.enableReload, telemetryPath: *s.telemetryPath}
-	server := &http.Server{Handler: h.mux(), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- web.ListenAndServe(server, s.webFlags, logger) }()
 
 	select {
 	case err := <-served:
@@ -101,11 +116,7 @@ func (s *serveCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 	case <-ctx.Done():
-		shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		defer stop()
-		_ = server.Shutdown(shutdown)
 	}
-	demos.wait()
 	return exitOK
 }
 
