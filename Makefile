@@ -82,3 +82,14 @@ bench-smoke: bench-deps
 	$(GO) test -race -count=1 -run TestBenchSmoke -v ./bench/
 
 .PHONY: bench bench-deps bench-smoke
+
+## soak: run the exporter against a real MariaDB for SOAK_DURATION with scrapes
+## and reloads, recording RSS and goroutines to $(SOAK_OUT)/soak.csv and a
+## summary (not part of make test or CI)
+SOAK_DURATION ?= 30m
+SOAK_SAMPLE   ?= 15s
+SOAK_OUT      ?= $(or $(TMPDIR),/tmp)/kpi_exporter_soak
+.PHONY: soak
+soak: test-deps
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_SAMPLE=$(SOAK_SAMPLE) SOAK_OUT=$(SOAK_OUT) \
+		$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 0 ./reliability/
