@@ -10,11 +10,10 @@ import (
 )
 
 // RunOnce runs one KPI (and its target SQL, if any) once and converts the
-// rows. A failed KPI query returns a *RunError. A failed target query does
+// rows. cat is the catalog k belongs to; srcs holds the open sources by name. A failed KPI query returns a *RunError. A failed target query does
 // not fail the run: the values come back without targets and
 // Result.TargetErr says why.
 func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) (*Result, error) {
-	_ = cat
 	start := time.Now()
 	src := srcs[k.Source]
 	if src == nil {

@@ -41,8 +41,7 @@ const (
 // Open opens a source's pool with its dialect's read-only session and limits.
 // It does not connect: a source that is down at start-up is reported by the
 // KPIs that use it.
-func Open(ctx context.Context, src *catalog.Source, logger *slog.Logger) (*Source, error) {
-	_ = ctx
+func Open(_ context.Context, src *catalog.Source, logger *slog.Logger) (*Source, error) {
 	d, err := DialectFor(src.Driver)
 	if err != nil {
 		return nil, fmt.Errorf("open source %q: %w", src.Name, err)
