@@ -95,6 +95,15 @@ func dump(t testing.TB, path string) string {
 	return b.String()
 }
 
+func journalMode(t testing.TB, path string) string {
+	t.Helper()
+	var mode string
+	if err := openRead(t, path).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	return mode
+}
+
 func count(t testing.TB, path, table string) int {
 	t.Helper()
 	var n int
@@ -139,29 +148,15 @@ func TestTopUpEqualsFromScratch(t *testing.T) {
 	}
 }
 
-func TestTopUpEqualsFromScratchAtFullRetention(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds full-size demo databases")
-	}
-	path := filepath.Join(t.TempDir(), "demo.db")
-	if err := Prepare(context.Background(), path, epoch.Add(-9*24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if err := Prepare(context.Background(), path, epoch); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := dump(t, path), dump(t, preparedWith(t, epoch, defaultRetention())); got != want {
-		t.Fatal("database topped up over nine days differs from one created from scratch")
-	}
-}
-
 func TestConcurrentWritersWriteEachMinuteOnce(t *testing.T) {
 	path := prepared(t, epoch)
 	later := epoch.Add(5 * time.Hour)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
-		wg.Go(func() { errs[i] = prepare(context.Background(), path, later.Add(time.Duration(i)*time.Second), compact) })
+		wg.Go(func() {
+			errs[i] = prepare(context.Background(), path, later.Add(time.Duration(i)*time.Second), compact)
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -189,6 +184,9 @@ func TestPrepareExistingFiles(t *testing.T) {
 		if n := count(t, path, "orders"); n != 1 {
 			t.Fatalf("orders has %d rows, want the 1 it had", n)
 		}
+		if mode := journalMode(t, path); mode != "delete" {
+			t.Fatalf("journal_mode = %q, want the default delete it had", mode)
+		}
 	})
 	t.Run("an empty file is filled in place", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "demo.db")
@@ -200,6 +198,9 @@ func TestPrepareExistingFiles(t *testing.T) {
 		}
 		if got, want := dump(t, path), dump(t, prepared(t, epoch)); got != want {
 			t.Fatal("filled empty file differs from a fresh database")
+		}
+		if mode := journalMode(t, path); mode != "wal" {
+			t.Fatalf("journal_mode = %q, want wal", mode)
 		}
 	})
 	t.Run("a demo database of another schema version is rebuilt", func(t *testing.T) {
@@ -220,11 +221,7 @@ func TestPrepareExistingFiles(t *testing.T) {
 		}
 	})
 	t.Run("a new database is in WAL mode, so the exporter reads while Grow writes", func(t *testing.T) {
-		var mode string
-		if err := openRead(t, prepared(t, epoch)).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
-			t.Fatal(err)
-		}
-		if mode != "wal" {
+		if mode := journalMode(t, prepared(t, epoch)); mode != "wal" {
 			t.Fatalf("journal_mode = %q, want wal", mode)
 		}
 	})

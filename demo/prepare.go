@@ -42,7 +42,9 @@ func prepare(ctx context.Context, path string, now time.Time, keep retention) er
 		return create(ctx, path, now, keep)
 	}
 	if state == stateEmpty {
-		err = initSchema(ctx, db)
+		if err = initSchema(ctx, db); err == nil {
+			err = switchToWAL(ctx, db)
+		}
 	}
 	if err == nil {
 		err = fill(ctx, db, endBucket(now.Unix()), keep)

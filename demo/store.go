@@ -13,11 +13,12 @@ import (
 // batchBuckets is how many buckets one transaction writes: a day.
 const batchBuckets = day
 
-// open opens the demo database for writing. WAL lets the exporter read while
-// Grow writes; the busy timeout rides out the moments a checkpoint needs the
-// lock.
+// open opens an existing database for writing. It changes nothing in the
+// file: a database the demo did not create is left as it is. A demo database
+// is in WAL mode (see switchToWAL), so the exporter reads while Grow writes;
+// the busy timeout rides out the moments a checkpoint needs the lock.
 func open(path string) (*sql.DB, error) {
-	return openWith(path, "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	return openWith(path, "_pragma=synchronous(NORMAL)")
 }
 
 // openBulk opens a database that nobody else reads yet, without journal or
