@@ -29,24 +29,8 @@ func BenchmarkCollectMariaDB(b *testing.B) {
 		defer db.Close()
 		for b.Loop() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			r, err := db.QueryContext(ctx, benchQuery)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var store, product, region string
-			var amount float64
-			n := 0
-			for r.Next() {
-				if err := r.Scan(&store, &product, &region, &amount); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			r.Close()
+			bareScan(b, ctx, db, rows)
 			cancel()
-			if n != rows {
-				b.Fatalf("%d rows", n)
-			}
 		}
 	})
 	cat := loadCatalog(b, fmt.Sprintf(`

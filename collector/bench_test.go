@@ -69,24 +69,8 @@ func BenchmarkCollect(b *testing.B) {
 		defer db.Close()
 		for b.Loop() {
 			c, cancel := ctx()
-			r, err := db.QueryContext(c, benchQuery)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var store, product, region string
-			var amount float64
-			n := 0
-			for r.Next() {
-				if err := r.Scan(&store, &product, &region, &amount); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			r.Close()
+			bareScan(b, c, db, rows)
 			cancel()
-			if n != rows {
-				b.Fatalf("%d rows", n)
-			}
 		}
 	}
 	b.Run("bare-database-sql", func(b *testing.B) {
@@ -129,4 +113,25 @@ kpis:
 			}
 		}
 	})
+}
+
+// bareScan queries and scans the benchmark rows with database/sql alone.
+func bareScan(b *testing.B, ctx context.Context, db *sql.DB, rows int) {
+	r, err := db.QueryContext(ctx, benchQuery)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var store, product, region string
+	var amount float64
+	n := 0
+	for r.Next() {
+		if err := r.Scan(&store, &product, &region, &amount); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if n != rows || r.Err() != nil {
+		b.Fatalf("%d rows, %v", n, r.Err())
+	}
 }

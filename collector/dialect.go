@@ -81,3 +81,19 @@ func (r redactor) String(s string) string {
 func millis(d time.Duration) int64 {
 	return max(d.Milliseconds(), 1)
 }
+
+// beginWith starts a transaction and runs the statements that set it up, such
+// as its timeout. On failure the transaction is rolled back.
+func beginWith(ctx context.Context, db *sql.DB, opts *sql.TxOptions, stmts ...string) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			_ = tx.Rollback()
+			return nil, fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return tx, nil
+}

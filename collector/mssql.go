@@ -80,15 +80,7 @@ func (mssqlDialect) Secrets(dsn string) []string {
 }
 
 func (mssqlDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCK_TIMEOUT %d", millis(timeout))); err != nil {
-		_ = tx.Rollback()
-		return nil, fmt.Errorf("set lock timeout: %w", err)
-	}
-	return tx, nil
+	return beginWith(ctx, db, nil, fmt.Sprintf("SET LOCK_TIMEOUT %d", millis(timeout)))
 }
 
 func (mssqlDialect) IsTimeout(err error) bool {

@@ -57,15 +57,11 @@ func (mysqlDialect) Secrets(dsn string) []string {
 }
 
 func (mysqlDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
 	// A DDL statement commits the read-only transaction implicitly and then
 	// runs on its own: the session's default access mode must refuse it too.
-	if _, err := tx.ExecContext(ctx, "SET SESSION TRANSACTION READ ONLY"); err != nil {
-		_ = tx.Rollback()
-		return nil, fmt.Errorf("set session read only: %w", err)
+	tx, err := beginWith(ctx, db, &sql.TxOptions{ReadOnly: true}, "SET SESSION TRANSACTION READ ONLY")
+	if err != nil {
+		return nil, err
 	}
 	// MariaDB first; MySQL does not know the variable and takes milliseconds.
 	_, err = tx.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %.3f", timeout.Seconds()))

@@ -75,15 +75,7 @@ func (postgresDialect) Secrets(dsn string) []string {
 }
 
 func (postgresDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", millis(timeout))); err != nil {
-		_ = tx.Rollback()
-		return nil, fmt.Errorf("set statement timeout: %w", err)
-	}
-	return tx, nil
+	return beginWith(ctx, db, &sql.TxOptions{ReadOnly: true}, fmt.Sprintf("SET LOCAL statement_timeout = %d", millis(timeout)))
 }
 
 func (postgresDialect) IsTimeout(err error) bool {

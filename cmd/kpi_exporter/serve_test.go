@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -117,25 +116,6 @@ func (s *served) waitMetrics(t *testing.T, want string) string {
 	}
 }
 
-func serveShop(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		"CREATE TABLE sales (region TEXT, amount REAL)",
-		"INSERT INTO sales VALUES ('north', 10), ('south', 20.5), ('<east>', 3)",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
-}
-
 const serveCatalog = `
 global: {interval: 2s, timeout: 1s}
 sources:
@@ -148,7 +128,7 @@ kpis:
     team: sales
     owner: "ana <ana@example.com>"
     source: shop
-    sql: SELECT region, SUM(amount) AS revenue FROM sales GROUP BY region
+    sql: SELECT region, SUM(amount) AS revenue FROM orders GROUP BY region
     labels: [region]
     value: revenue
     direction: higher
@@ -158,12 +138,11 @@ kpis:
 func TestServe(t *testing.T) {
 	promtool := testdb.RequireBinary(t, "promtool", "prometheus")
 	dir := t.TempDir()
-	shop := serveShop(t)
-	cfg := filepath.Join(dir, "kpis.yml")
-	writeCatalog(t, cfg, fmt.Sprintf(serveCatalog, shop, "revenue"))
+	shop := sqliteShop(t)
+	cfg := writeFile(t, dir, "kpis.yml", fmt.Sprintf(serveCatalog, shop, "revenue"))
 	s := startServe(t, "--config.file="+cfg)
 
-	body := s.waitMetrics(t, `kpi_revenue_eur{region="north"} 10`)
+	body := s.waitMetrics(t, `kpi_revenue_eur{region="emea"} 15`)
 	t.Run("metrics pass promtool check metrics", func(t *testing.T) {
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = strings.NewReader(body)
@@ -194,24 +173,24 @@ func TestServe(t *testing.T) {
 		}
 	})
 	t.Run("a bad reload keeps the running catalog", func(t *testing.T) {
-		writeCatalog(t, cfg, fmt.Sprintf(serveCatalog, shop, "revenue")+"    unknown_key: 1\n")
+		writeFile(t, dir, "kpis.yml", fmt.Sprintf(serveCatalog, shop, "revenue")+"    unknown_key: 1\n")
 		code, msg := s.post(t, "/-/reload")
 		if code != http.StatusInternalServerError || !strings.Contains(msg, "kpis.yml:") || !strings.Contains(msg, `unknown key "unknown_key"`) {
 			t.Fatalf("bad reload answered %d: %s", code, msg)
 		}
 		_, body := s.get(t, "/metrics")
-		for _, want := range []string{`kpi_revenue_eur{region="north"} 10`, "kpi_exporter_config_last_reload_successful 0"} {
+		for _, want := range []string{`kpi_revenue_eur{region="emea"} 15`, "kpi_exporter_config_last_reload_successful 0"} {
 			if !strings.Contains(body, want) {
 				t.Fatalf("after a bad reload /metrics lacks %s", want)
 			}
 		}
 	})
 	t.Run("a good reload swaps the catalog in", func(t *testing.T) {
-		writeCatalog(t, cfg, fmt.Sprintf(serveCatalog, shop, "turnover"))
+		writeFile(t, dir, "kpis.yml", fmt.Sprintf(serveCatalog, shop, "turnover"))
 		if code, msg := s.post(t, "/-/reload"); code != http.StatusOK {
 			t.Fatalf("reload answered %d: %s", code, msg)
 		}
-		body := s.waitMetrics(t, `kpi_turnover_eur{region="north"} 10`)
+		body := s.waitMetrics(t, `kpi_turnover_eur{region="emea"} 15`)
 		if strings.Contains(body, "kpi_revenue_eur{") || !strings.Contains(body, "kpi_exporter_config_last_reload_successful 1") {
 			t.Fatalf("after a good reload:\n%s", body)
 		}
@@ -224,8 +203,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeRefusesAnInvalidCatalog(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "bad.yml")
-	writeCatalog(t, cfg, "kpis:\n  - name: x\n    unit: lots\n")
+	cfg := writeFile(t, t.TempDir(), "bad.yml", "kpis:\n  - name: x\n    unit: lots\n")
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"--config.file=" + cfg}, io.Discard, &stderr)
 	if code != exitFailure || !strings.Contains(stderr.String(), "bad.yml:3: kpis[0].unit: unknown unit") {
@@ -234,18 +212,10 @@ func TestServeRefusesAnInvalidCatalog(t *testing.T) {
 }
 
 func TestServeReloadEndpointCanBeTurnedOff(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "kpis.yml")
-	writeCatalog(t, cfg, fmt.Sprintf(serveCatalog, serveShop(t), "revenue"))
+	cfg := writeFile(t, t.TempDir(), "kpis.yml", fmt.Sprintf(serveCatalog, sqliteShop(t), "revenue"))
 	s := startServe(t, "serve", "--config.file="+cfg, "--no-web.enable-reload-endpoint")
 	if code, _ := s.post(t, "/-/reload"); code != http.StatusForbidden {
 		t.Fatalf("POST /-/reload with the endpoint off: %d", code)
-	}
-}
-
-func writeCatalog(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
 
