@@ -36,7 +36,9 @@ var invalidCatalogs = []func(valid string) string{
 	func(v string) string { return strings.Replace(v, "interval: 1s", "intervall: 1s", 1) },
 	func(v string) string { return v + "kpis: [\n" },
 	func(v string) string { return strings.Replace(v, "driver: sqlite", "driver: nosql", 1) },
-	func(v string) string { return strings.Replace(v, "SELECT 5 AS v", "SELECT 5 AS v\", labels: [team], \"x", 1) },
+	func(v string) string {
+		return strings.Replace(v, "SELECT 5 AS v", "SELECT 5 AS v\", labels: [team], \"x", 1)
+	},
 }
 
 // TestBadReloadsUnderScrapes alternates valid and invalid catalogs every
