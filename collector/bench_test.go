@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -21,6 +22,28 @@ func BenchmarkScrape(b *testing.B) {
 			{"openmetrics", "application/openmetrics-text;version=1.0.0", ""},
 			{"openmetrics-gzip", "application/openmetrics-text;version=1.0.0", "gzip"},
 		} {
+			b.Run(fmt.Sprintf("series=%d/%s/http", size, v.name), func(b *testing.B) {
+				srv := httptest.NewServer(p)
+				defer srv.Close()
+				// Transparent decompression off: the client reads what was sent.
+				client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+				get := func() {
+					req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+					req.Header.Set("Accept", v.accept)
+					req.Header.Set("Accept-Encoding", v.encoding)
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				get()
+				b.ResetTimer()
+				for b.Loop() {
+					get()
+				}
+			})
 			b.Run(fmt.Sprintf("series=%d/%s", size, v.name), func(b *testing.B) {
 				req, _ := http.NewRequest(http.MethodGet, "/metrics", nil)
 				req.Header.Set("Accept", v.accept)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +26,8 @@ type page struct {
 	blocks func(now time.Time) []*block
 	now    func() time.Time
 	logger *slog.Logger
+
+	flaters sync.Pool // *flate.Writer, for the live part of gzip answers
 }
 
 // The formats /metrics offers, in order of preference. Protobuf is not
@@ -54,7 +58,17 @@ func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Add("Vary", "Accept-Encoding")
 	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		h.Set("Content-Encoding", "gzip")
-		writeGzip(w, live.Bytes(), blocks, om)
+		var seg bytes.Buffer
+		fw, _ := p.flaters.Get().(*flate.Writer)
+		if fw == nil {
+			fw, _ = flate.NewWriter(&seg, flate.BestSpeed)
+		} else {
+			fw.Reset(&seg)
+		}
+		_, _ = fw.Write(live.Bytes())
+		_ = fw.Flush()
+		p.flaters.Put(fw)
+		writeGzip(w, live.Bytes(), seg.Bytes(), blocks, om)
 		return
 	}
 	n := live.Len()
@@ -86,16 +100,25 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
+// storedBlock is p (shorter than 64 KiB) as a non-final, uncompressed
+// DEFLATE block (RFC 1951 3.2.4) that starts and ends on a byte boundary.
+func storedBlock(p []byte) []byte {
+	n := uint16(len(p))
+	out := []byte{0x00, byte(n), byte(n >> 8), byte(^n), byte(^n >> 8)}
+	return append(out, p...)
+}
+
 // finalDeflateBlock is an empty fixed-Huffman block with BFINAL set: it ends
 // a DEFLATE stream made of sync-flushed segments.
 var finalDeflateBlock = []byte{0x03, 0x00}
 
 // writeGzip writes one gzip member (RFC 1952) whose DEFLATE stream is the
-// live part, compressed now, followed by each block's cached segment. Each
-// segment was compressed independently and ends byte-aligned, so their
-// concatenation is one valid stream; only the CRC-32 of the uncompressed
-// page is computed per scrape.
-func writeGzip(w io.Writer, live []byte, blocks []*block, om bool) {
+// live part (liveSeg, compressed by the caller), each block's cached segment
+// and, for OpenMetrics, the # EOF line as a stored block. Each segment was
+// compressed independently and ends byte-aligned, so their concatenation is
+// one valid stream; only the CRC-32 of the uncompressed page is computed per
+// scrape.
+func writeGzip(w io.Writer, live, liveSeg []byte, blocks []*block, om bool) {
 	crc := crc32.Update(0, crc32.IEEETable, live)
 	size := uint32(len(live))
 	for _, b := range blocks {
@@ -110,12 +133,12 @@ func writeGzip(w io.Writer, live []byte, blocks []*block, om bool) {
 		size += uint32(len(tail))
 	}
 	_, _ = w.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
-	_, _ = w.Write(deflateSegment(live))
+	_, _ = w.Write(liveSeg)
 	for _, b := range blocks {
 		_, _ = w.Write(b.deflated(om))
 	}
 	if len(tail) > 0 {
-		_, _ = w.Write(deflateSegment(tail))
+		_, _ = w.Write(storedBlock(tail))
 	}
 	_, _ = w.Write(finalDeflateBlock)
 	var trailer [8]byte
