@@ -129,7 +129,7 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
-		e := s.fail(ReasonOf(ctx.Err(), catalog.ReasonTimeout), "wait for a free query slot", ctx.Err())
+		e := s.fail(catalog.ReasonTimeout, "wait for a free query slot", ctx.Err())
 		e.Reached = true // the source is busy, not down
 		return e
 	}
@@ -175,12 +175,4 @@ func (s *Source) classify(ctx context.Context, err error, fallback string) strin
 
 func (s *Source) fail(reason, what string, err error) *RunError {
 	return &RunError{Reason: reason, msg: what + ": " + s.redact.String(err.Error()), err: err}
-}
-
-// ReasonOf returns fallback, or timeout when err is a deadline.
-func ReasonOf(err error, fallback string) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return catalog.ReasonTimeout
-	}
-	return fallback
 }
