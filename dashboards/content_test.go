@@ -87,9 +87,9 @@ func hasExpr(p panel, series string) bool {
 }
 
 func TestEveryKPIIsOnTheOverviewWithTargetAndThresholds(t *testing.T) {
-	for _, path := range catalogs {
-		t.Run(path, func(t *testing.T) {
-			cat := load(t, path)
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cat := c.load(t)
 			ov := panelsOf(t, generate(t, cat))[OverviewPath]
 			for _, k := range cat.KPIs {
 				v, ok := find(ov, "stat", k.MetricName())
@@ -146,9 +146,9 @@ func TestEveryKPIIsOnTheOverviewWithTargetAndThresholds(t *testing.T) {
 }
 
 func TestEveryKPIIsOnItsTeamDashboardWithTargetAndThresholds(t *testing.T) {
-	for _, path := range catalogs {
-		t.Run(path, func(t *testing.T) {
-			cat := load(t, path)
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cat := c.load(t)
 			all := panelsOf(t, generate(t, cat))
 			for _, k := range cat.KPIs {
 				ps := all[TeamPath(k.Team)]

@@ -41,9 +41,25 @@ func generate(t testing.TB, cat *catalog.Catalog) []File {
 	return files
 }
 
-// catalogs are the catalogs every property test runs on: the documented
-// example and the small catalog of odd shapes in testdata.
-var catalogs = []string{"../config.example.yaml", "testdata/catalog.yaml"}
+// testCatalog is a catalog every property test runs on.
+type testCatalog struct {
+	name string
+	load func(testing.TB) *catalog.Catalog
+}
+
+// testCatalogs are the documented example, the small catalog of odd shapes in
+// testdata, and a synthetic catalog the generator was never tuned on.
+func testCatalogs(t testing.TB) []testCatalog {
+	t.Helper()
+	file := func(path string) testCatalog {
+		return testCatalog{path, func(t testing.TB) *catalog.Catalog { return load(t, path) }}
+	}
+	return []testCatalog{
+		file("../config.example.yaml"),
+		file("testdata/catalog.yaml"),
+		{"synthetic", func(t testing.TB) *catalog.Catalog { return syntheticCatalog(t, 250) }},
+	}
+}
 
 func TestGeneratedFilesMatchGolden(t *testing.T) {
 	files := generate(t, load(t, "testdata/catalog.yaml"))
@@ -75,11 +91,11 @@ func TestGeneratedFilesMatchGolden(t *testing.T) {
 }
 
 func TestRegeneratingGivesIdenticalBytes(t *testing.T) {
-	for _, path := range catalogs {
-		t.Run(path, func(t *testing.T) {
-			first := generate(t, load(t, path))
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			first := generate(t, c.load(t))
 			for range 3 {
-				again := generate(t, load(t, path))
+				again := generate(t, c.load(t))
 				if len(again) != len(first) {
 					t.Fatalf("%d files, then %d", len(first), len(again))
 				}
@@ -117,9 +133,9 @@ func dashboardFiles(t *testing.T, files []File) map[string]map[string]any {
 }
 
 func TestDashboardsImportAnywhere(t *testing.T) {
-	for _, path := range catalogs {
-		t.Run(path, func(t *testing.T) {
-			cat := load(t, path)
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cat := c.load(t)
 			docs := dashboardFiles(t, generate(t, cat))
 			wantUID := map[string]string{OverviewPath: catalog.OverviewDashboardUID}
 			for _, team := range cat.Teams {
@@ -217,8 +233,8 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func TestIndentMatchesEncodingJSON(t *testing.T) {
-	for _, path := range catalogs {
-		for _, f := range generate(t, load(t, path)) {
+	for _, c := range testCatalogs(t) {
+		for _, f := range generate(t, c.load(t)) {
 			if !strings.HasSuffix(f.Path, ".json") {
 				continue
 			}

@@ -194,9 +194,9 @@ func eachSelected(t *testing.T, qs []query, fn func(q query, name string, matche
 }
 
 func TestEveryQueryParsesAndNamesContractSeries(t *testing.T) {
-	for _, path := range catalogs {
-		t.Run(path, func(t *testing.T) {
-			cat := load(t, path)
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cat := c.load(t)
 			known := contract(cat)
 			byMetric := kpiLabels(cat)
 			eachSelected(t, queries(t, generate(t, cat)), func(q query, name string, _ []*labels.Matcher) {
@@ -216,9 +216,9 @@ func TestEveryQueryParsesAndNamesContractSeries(t *testing.T) {
 // dashboards also work against an older Prometheus than the Go packages.
 func TestEveryQueryParsesWithPromtool(t *testing.T) {
 	promtool := testdb.RequireBinary(t, "promtool", "prometheus")
-	for _, path := range catalogs {
-		t.Run(path, func(t *testing.T) {
-			qs := queries(t, generate(t, load(t, path)))
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			qs := queries(t, generate(t, c.load(t)))
 			type rule struct {
 				Record string `yaml:"record"`
 				Expr   string `yaml:"expr"`
