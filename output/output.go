@@ -1,6 +1,3 @@
-// Package output holds the one type every generator returns, a file to write,
-// and the one function that writes them. Generators stay pure: they return
-// Files and never touch the file system themselves.
 package output
 
 import (

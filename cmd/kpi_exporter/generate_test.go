@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestGenerateWritesRulesTestsAndAlertmanager(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := execCLI(t, "generate", "--config.file=../../config.example.yaml", "--output.dir="+out, "--prometheus-rule")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, p := range []string{
+		"rules/calendar.yml", "rules/team-sales.yml", "rules/team-production.yml", "rules/team-service.yml",
+		"rules/tests/team-sales.yml", "rules/tests/team-sales-month.yml",
+		"alertmanager/alertmanager.yml", "kubernetes/prometheusrule.yml",
+	} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("%s not written: %v", p, err)
+		}
+	}
+	if !strings.Contains(stderr, "sales-notify: wechat 1") {
+		t.Errorf("stderr does not name the wechat receiver left out for Alertmanager 0.25: %q", stderr)
+	}
+}
+
+func TestGenerateTwiceWritesIdenticalBytes(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, dir := range []string{a, b} {
+		if code, _, stderr := execCLI(t, "generate", "--config.file=../../config.example.yaml", "--output.dir="+dir); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		r, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, r))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs (%v)", r, err)
+		}
+		return nil
+	})
+}
+
+func TestGenerateWritesNothingForAnInvalidCatalog(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yml", "kpis:\n  - name: Bad Name\n")
+	out := filepath.Join(dir, "out")
+	code, _, stderr := execCLI(t, "generate", "--config.file="+bad, "--output.dir="+out)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(stderr, "bad.yml:") {
+		t.Errorf("error does not name the file and line: %q", stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output directory created for an invalid catalog")
+	}
+}
+
+func TestGenerateRefusesAnUnknownAlertmanagerVersion(t *testing.T) {
+	code, _, stderr := execCLI(t, "generate", "--config.file=../../config.example.yaml", "--output.dir="+t.TempDir(), "--alertmanager.version=latest")
+	if code != exitUsage || !strings.Contains(stderr, "alertmanager version") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,0 +1,144 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	amconfig "github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/alertmanager/pkg/labels"
+	"github.com/prometheus/common/model"
+)
+
+func loadAM(t *testing.T, path string, v AMVersion) *amconfig.Config {
+	t.Helper()
+	am, err := Alertmanager(load(t, path), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := am.Encode(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := amconfig.Load(string(data))
+	if err != nil {
+		t.Fatalf("alertmanager config.Load: %v\n%s", err, data)
+	}
+	return cfg
+}
+
+func TestAlertmanagerPackageLoadsTheConfig(t *testing.T) {
+	for name, path := range checkedCatalogs(t) {
+		for _, v := range []AMVersion{DefaultAMVersion, {0, 31}} {
+			t.Run(name+"/"+v.String(), func(t *testing.T) { loadAM(t, path, v) })
+		}
+	}
+}
+
+// receiverFor walks the routing tree like Alertmanager does for one alert.
+func receiverFor(t *testing.T, cfg *amconfig.Config, lset model.LabelSet) string {
+	t.Helper()
+	r := cfg.Route
+	for {
+		var next *amconfig.Route
+		for _, child := range r.Routes {
+			if labels.Matchers(child.Matchers).Matches(lset) {
+				next = child
+				break
+			}
+		}
+		if next == nil {
+			return r.Receiver
+		}
+		r = next
+	}
+}
+
+func TestRoutingSendsCriticalToOnCallAndWarningToNotify(t *testing.T) {
+	cfg := loadAM(t, "../config.example.yaml", DefaultAMVersion)
+	for _, tc := range []struct {
+		name, team, severity, want string
+	}{
+		{"critical goes to the team's on-call", "sales", "critical", "sales-oncall"},
+		{"warning goes to the team's notify receivers", "sales", "warning", "sales-notify"},
+		{"critical goes to notify when the team has no on-call", "service", "critical", "service-notify"},
+		{"an alert without a known team is not routed to a team", "nobody", "critical", defaultReceiver},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := receiverFor(t, cfg, model.LabelSet{"team": model.LabelValue(tc.team), "severity": model.LabelValue(tc.severity), "kpi": "x"})
+			if got != tc.want {
+				t.Errorf("receiver %q, want %q", got, tc.want)
+			}
+		})
+	}
+	for _, l := range []model.LabelName{"alertname", "kpi"} {
+		if !slices.Contains(cfg.Route.GroupBy, l) {
+			t.Errorf("root route does not group by %s: %v", l, cfg.Route.GroupBy)
+		}
+	}
+}
+
+func TestCriticalInhibitsWarningOfTheSameKPIAndLabels(t *testing.T) {
+	cfg := loadAM(t, "../config.example.yaml", DefaultAMVersion)
+	if len(cfg.InhibitRules) != 1 {
+		t.Fatalf("want one inhibit rule, got %d", len(cfg.InhibitRules))
+	}
+	r := cfg.InhibitRules[0]
+	src := model.LabelSet{"severity": "critical"}
+	dst := model.LabelSet{"severity": "warning"}
+	if !labels.Matchers(r.SourceMatchers).Matches(src) || !labels.Matchers(r.TargetMatchers).Matches(dst) {
+		t.Errorf("inhibit rule does not mute warnings with criticals: %+v", r)
+	}
+	for _, l := range []string{"kpi", "region", "line", "channel"} {
+		if !slices.Contains(r.Equal, l) {
+			t.Errorf("inhibit rule does not require equal %s: %v", l, r.Equal)
+		}
+	}
+}
+
+func TestReceiversWithSecretFilesTooNewForTheTargetAreLeftOutNotInlined(t *testing.T) {
+	c := load(t, "../config.example.yaml")
+	old, err := Alertmanager(c, DefaultAMVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := old.Encode(DefaultAMVersion)
+	var body []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			body = append(body, line)
+		}
+	}
+	if b := strings.Join(body, "\n"); strings.Contains(b, "api_secret") || strings.Contains(b, "url_file") || strings.Contains(b, "wechat_configs") {
+		t.Errorf("0.25 output uses a field 0.25 does not have:\n%s", data)
+	}
+	if len(old.Omitted) != 2 || !strings.Contains(string(data), "sales-notify: wechat 1") {
+		t.Errorf("omitted receivers not listed: %v", old.Omitted)
+	}
+	cfg := loadAM(t, "../config.example.yaml", AMVersion{0, 31})
+	var wechat, hook bool
+	for _, r := range cfg.Receivers {
+		for _, w := range r.WechatConfigs {
+			wechat = wechat || w.APISecretFile != ""
+		}
+		for _, w := range r.WebhookConfigs {
+			hook = hook || w.URLFile != ""
+		}
+	}
+	if !wechat || !hook {
+		t.Errorf("0.31 output lacks the wechat api_secret_file (%v) or webhook url_file (%v)", wechat, hook)
+	}
+}
+
+func TestParseAMVersion(t *testing.T) {
+	for in, want := range map[string]AMVersion{"0.25": {0, 25}, "v0.31.1": {0, 31}, "1.0": {1, 0}} {
+		if got, err := ParseAMVersion(in); err != nil || got != want {
+			t.Errorf("ParseAMVersion(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "x.y", "0.-1", "0.25.1.2"} {
+		if _, err := ParseAMVersion(in); err == nil {
+			t.Errorf("ParseAMVersion(%q) accepted", in)
+		}
+	}
+}
