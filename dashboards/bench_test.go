@@ -10,15 +10,15 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// syntheticCatalog builds a catalog of n KPIs over teams of 200, cycling
+// syntheticCatalog builds a catalog of n KPIs in teams of perTeam, cycling
 // through every shape the generator distinguishes: units, directions,
 // constant and SQL targets, absolute and percentage thresholds, periods, and
 // zero to three label columns.
-func syntheticCatalog(tb testing.TB, n int) *catalog.Catalog {
+func syntheticCatalog(tb testing.TB, n, perTeam int) *catalog.Catalog {
 	tb.Helper()
 	var b strings.Builder
 	b.WriteString("sources:\n  db:\n    driver: sqlite\n    dsn: bench.db\nteams:\n")
-	teams := (n + 199) / 200
+	teams := (n + perTeam - 1) / perTeam
 	for t := 0; t < teams; t++ {
 		fmt.Fprintf(&b, "  team%03d:\n    description: Team %d\n", t, t)
 	}
@@ -31,7 +31,7 @@ func syntheticCatalog(tb testing.TB, n int) *catalog.Catalog {
 		if u == "currency" {
 			b.WriteString("    currency: EUR\n")
 		}
-		fmt.Fprintf(&b, "    owner: owner%d@example.com\n    team: team%03d\n    source: db\n", i%17, i/200)
+		fmt.Fprintf(&b, "    owner: owner%d@example.com\n    team: team%03d\n    source: db\n", i%17, i/perTeam)
 		fmt.Fprintf(&b, "    sql: SELECT 1 AS v\n    labels: %s\n    value: v\n", labelSets[i%len(labelSets)])
 		switch i % 4 {
 		case 0: // higher, constant target, absolute thresholds
@@ -56,7 +56,7 @@ func syntheticCatalog(tb testing.TB, n int) *catalog.Catalog {
 // that a figure taken on a busy machine can still be judged: the target is
 // 2 s of wall time on an idle 2-core machine.
 func BenchmarkGenerate10000KPIs(b *testing.B) {
-	cat := syntheticCatalog(b, 10000)
+	cat := syntheticCatalog(b, 10000, 200)
 	b.ReportAllocs()
 	var size int
 	cpu0 := cpuTime(b)

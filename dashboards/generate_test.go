@@ -57,7 +57,7 @@ func testCatalogs(t testing.TB) []testCatalog {
 	return []testCatalog{
 		file("../config.example.yaml"),
 		file("testdata/catalog.yaml"),
-		{"synthetic", func(t testing.TB) *catalog.Catalog { return syntheticCatalog(t, 250) }},
+		{"synthetic", func(t testing.TB) *catalog.Catalog { return syntheticCatalog(t, 120, 40) }},
 	}
 }
 
