@@ -69,14 +69,19 @@ func indent(src []byte) []byte {
 		i = j + 1
 		switch c {
 		case '"':
+			// The closing quote is the next one not escaped by an odd run of
+			// backslashes.
 			k := i
 			for {
-				k += bytes.IndexAny(src[k:], `"\\`)
-				if src[k] == '\\' {
-					k += 2
-					continue
+				k += bytes.IndexByte(src[k:], '"')
+				n := 0
+				for src[k-1-n] == '\\' {
+					n++
 				}
-				break
+				if n%2 == 0 {
+					break
+				}
+				k++
 			}
 			dst = append(dst, src[j:k+1]...)
 			i = k + 1

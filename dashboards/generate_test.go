@@ -252,7 +252,7 @@ func TestIndentMatchesEncodingJSON(t *testing.T) {
 			}
 		}
 	}
-	for _, src := range []string{`{}`, `[]`, `{"a":[],"b":{},"c":"x\"y,{}[]:\\","d":[1,{"e":null}]}`} {
+	for _, src := range []string{`{}`, `[]`, `{"a":[],"b":{},"c":"x\"y,{}[]:\\","d":[1,{"e":null}],"f":"\\\"q\\\\","g":""}`} {
 		var want bytes.Buffer
 		if err := json.Indent(&want, []byte(src), "", "  "); err != nil {
 			t.Fatal(err)
