@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
@@ -157,16 +156,7 @@ func TestBadRowsOnEveryEngine(t *testing.T) {
 			t.Parallel()
 			cat := parseCatalog(t, badRowsCatalog(e.name, e.driver), map[string]string{"DB_DSN": e.dsn(t)})
 			exp := startExporter(t, cat)
-			var s *scrape
-			waitFor(t, "every KPI to run twice", 20*time.Second, func() bool {
-				s = exp.scrape(t)
-				for _, k := range cat.KPIs {
-					if v, _ := s.value(catalog.SelfRuns, "kpi="+k.Name); v < 2 {
-						return false
-					}
-				}
-				return true
-			})
+			s := exp.waitRuns(t, cat, 2)
 			if v, ok := s.value("kpi_healthy", "region=x"); !ok || v != 42 || !s.kpiUp("healthy") {
 				t.Errorf("the healthy KPI is disturbed: %v %v", v, ok)
 			}

@@ -384,3 +384,20 @@ func lastLines(logs, kpi string, n int) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// waitRuns waits until every KPI of cat has run at least n times, and
+// returns the scrape that shows it.
+func (e *exporter) waitRuns(t testing.TB, cat *catalog.Catalog, n float64) *scrape {
+	t.Helper()
+	var s *scrape
+	waitFor(t, fmt.Sprintf("every KPI to run %v times", n), 30*time.Second, func() bool {
+		s = e.scrape(t)
+		for _, k := range cat.KPIs {
+			if v, _ := s.value(catalog.SelfRuns, "kpi="+k.Name); v < n {
+				return false
+			}
+		}
+		return true
+	})
+	return s
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
@@ -98,16 +97,7 @@ func TestWritesFailAndChangeNothing(t *testing.T) {
 			}
 			cat := parseCatalog(t, b.String(), map[string]string{"DSN": dsn})
 			exp := startExporter(t, cat)
-			var s *scrape
-			waitFor(t, "every KPI to run twice", 30*time.Second, func() bool {
-				s = exp.scrape(t)
-				for _, k := range cat.KPIs {
-					if v, _ := s.value(catalog.SelfRuns, "kpi="+k.Name); v < 2 {
-						return false
-					}
-				}
-				return true
-			})
+			s := exp.waitRuns(t, cat, 2)
 			exp.close()
 			if v, ok := s.value("kpi_reads"); !ok || v != 6 {
 				t.Errorf("the reading KPI = %v (served %v), want 6", v, ok)
