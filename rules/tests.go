@@ -108,7 +108,7 @@ func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
 		}
 		for _, k := range s.kpis[f.Path] {
 			x := newKPICtx(c, k)
-			m, err := x.minuteTests(s.kpis[f.Path])
+			m, err := x.minuteTests()
 			if err != nil {
 				return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 			}
@@ -121,6 +121,11 @@ func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
 				byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, h...)
 			}
 		}
+		team, err := teamTests(c, s.kpis[f.Path])
+		if err != nil {
+			return nil, fmt.Errorf("team %s: generate tests: %w", f.team, err)
+		}
+		minute.Tests = append(minute.Tests, team...)
 		out = append(out, minute)
 		for _, p := range periods {
 			if len(byPeriod[p].Tests) > 0 {

@@ -1,20 +1,18 @@
 package rules
 
 import (
-	"slices"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
 // minuteTests are the tests that evaluate every minute from 1970-01-01T00:00
-// UTC: attainment, thresholds that do not follow the period's pace, anomaly,
-// staleness, source and collection errors.
-func (x kpiCtx) minuteTests(mates []*catalog.KPI) ([]TestGroup, error) {
+// UTC: attainment, thresholds that do not follow the period's pace, anomaly
+// and collection errors.
+func (x kpiCtx) minuteTests() ([]TestGroup, error) {
 	var out []TestGroup
-	stale := func() ([]TestGroup, error) { return x.stalenessTests(mates) }
 	for _, f := range []func() ([]TestGroup, error){
-		x.attainmentTests, x.thresholdTests, x.anomalyTests, stale,
+		x.attainmentTests, x.thresholdTests, x.anomalyTests, x.errorTests,
 	} {
 		tg, err := f()
 		if err != nil {
@@ -233,111 +231,24 @@ func (x kpiCtx) anomalyTests() ([]TestGroup, error) {
 	return []TestGroup{fire, calm}, nil
 }
 
-func (x kpiCtx) selfSeries(metric string, extra map[string]string, values string) InputSeries {
-	l := map[string]string{"job": testJob, "instance": testInstance}
-	for k, v := range extra {
-		l[k] = v
-	}
-	return InputSeries{Series: selector(metric, l), Values: values}
-}
-
-// stalenessTests cover the stale, source-down and collection-error alerts,
-// each firing and not. The alerts share their names across the KPIs of the
-// team file, so the tests keep the team mates fresh, and expect a source
-// outage to fire for every team mate on that source.
-func (x kpiCtx) stalenessTests(mates []*catalog.KPI) ([]TestGroup, error) {
-	kpi := map[string]string{catalog.LabelKPI: x.k.Name}
-	exp := func(name, sev string, extra map[string]string, at time.Duration) (ExpAlert, error) {
-		l := x.alertLabels(sev)
-		for k, v := range extra {
-			l[k] = v
-		}
-		return x.expect(name, l, 0, nil, at)
-	}
+// errorTests cover the collection-errors alert: a counter that keeps
+// growing fires it, one that stays does not.
+func (x kpiCtx) errorTests() ([]TestGroup, error) {
 	var out []TestGroup
-
-	// Stale: the last success stays at 0 while time passes its max age.
-	staleAt := ceilTo(x.k.MaxAge.D(), time.Minute) + time.Minute + ceilTo(x.selfFor(), time.Minute) + time.Minute
-	n := steps(staleAt, time.Minute)
-	var fresh []InputSeries
-	for _, m := range mates {
-		if m != x.k {
-			fresh = append(fresh, x.selfSeries(catalog.SelfLastSuccess, map[string]string{catalog.LabelKPI: m.Name}, "0+60x"+itoa(n)))
-		}
-	}
-	withMates := func(s ...InputSeries) []InputSeries { return append(s, fresh...) }
-	e, err := exp(catalog.AlertStale, catalog.SeverityWarning, nil, staleAt)
-	if err != nil {
-		return nil, err
-	}
-	g := x.group("stale fires when the last success is older than the max age", time.Minute,
-		withMates(x.selfSeries(catalog.SelfLastSuccess, kpi, constant(0, n)))...)
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{e}}}
-	out = append(out, g)
-	g = x.group("stale fires when the exporter reports no last success", time.Minute,
-		withMates(x.selfSeries(catalog.SelfSourceUp, map[string]string{catalog.LabelSource: x.k.Source}, constant(1, n)))...)
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{e}}}
-	out = append(out, g)
-	g = x.group("not stale while the last success keeps up with time", time.Minute,
-		withMates(x.selfSeries(catalog.SelfLastSuccess, kpi, "0+60x"+itoa(n)))...)
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(staleAt), Alertname: catalog.AlertStale, ExpAlerts: []ExpAlert{}}}
-	out = append(out, g)
-
-	// Source down: it fires for every team mate on the source, once each
-	// mate's for duration has passed.
-	down := map[string]bool{}
-	for _, s := range x.sources() {
-		down[s] = true
-	}
-	downAt := ceilTo(x.selfFor(), time.Minute) + time.Minute
-	for _, m := range mates {
-		y := newKPICtx(x.c, m)
-		if slices.ContainsFunc(y.sources(), func(s string) bool { return down[s] }) {
-			downAt = max(downAt, ceilTo(y.selfFor(), time.Minute)+time.Minute)
-		}
-	}
-	n = steps(downAt, time.Minute)
-	var downSeries, upSeries []InputSeries
-	var downExp []ExpAlert
-	for _, s := range x.sources() {
-		src := map[string]string{catalog.LabelSource: s}
-		downSeries = append(downSeries, x.selfSeries(catalog.SelfSourceUp, src, constant(0, n)))
-		upSeries = append(upSeries, x.selfSeries(catalog.SelfSourceUp, src, constant(1, n)))
-	}
-	for _, m := range mates {
-		y := newKPICtx(x.c, m)
-		for _, s := range y.sources() {
-			if !down[s] {
-				continue
-			}
-			l := y.alertLabels(catalog.SeverityCritical)
-			l[catalog.LabelSource] = s
-			e, err := y.expect(catalog.AlertSourceDown, l, 0, nil, downAt)
-			if err != nil {
-				return nil, err
-			}
-			downExp = append(downExp, e)
-		}
-	}
-	g = x.group("source down fires", time.Minute, downSeries...)
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(downAt), Alertname: catalog.AlertSourceDown, ExpAlerts: downExp}}
-	out = append(out, g)
-	g = x.group("source up does not fire", time.Minute, upSeries...)
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(downAt), Alertname: catalog.AlertSourceDown, ExpAlerts: []ExpAlert{}}}
-	out = append(out, g)
-
 	// Collection errors: a counter that keeps growing, and one that stays.
 	errAt := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
-	n = steps(errAt, time.Minute)
+	n := steps(errAt, time.Minute)
 	reason := map[string]string{catalog.LabelKPI: x.k.Name, catalog.LabelReason: catalog.ReasonQuery}
-	e, err = exp(catalog.AlertCollectionErrors, catalog.SeverityWarning, map[string]string{catalog.LabelReason: catalog.ReasonQuery}, errAt)
+	l := x.alertLabels(catalog.SeverityWarning)
+	l[catalog.LabelReason] = catalog.ReasonQuery
+	e, err := x.expect(catalog.AlertCollectionErrors, l, 0, nil, errAt)
 	if err != nil {
 		return nil, err
 	}
-	g = x.group("collection errors fire while errors keep coming", time.Minute, x.selfSeries(catalog.SelfErrors, reason, "0+1x"+itoa(n)))
+	g := x.group("collection errors fire while errors keep coming", time.Minute, selfSeries(catalog.SelfErrors, reason, "0+1x"+itoa(n)))
 	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{e}}}
 	out = append(out, g)
-	g = x.group("old collection errors do not fire", time.Minute, x.selfSeries(catalog.SelfErrors, reason, constant(3, n)))
+	g = x.group("old collection errors do not fire", time.Minute, selfSeries(catalog.SelfErrors, reason, constant(3, n)))
 	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{}}}
 	out = append(out, g)
 	return out, nil
