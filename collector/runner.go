@@ -186,7 +186,9 @@ func (r *runner) failed(start, end time.Time, err error) {
 	if errors.As(err, &re) {
 		reason, reached = re.Reason, re.Reached && re.Reason != catalog.ReasonConnection
 	}
-	r.srcs[r.k.Source].report(end, reached, r.k.Interval.D())
+	// The backoff counts from the start of the attempt, so that with a backoff
+	// capped at the interval the KPI's next slot is always allowed to retry.
+	r.srcs[r.k.Source].report(start, reached, r.k.Interval.D())
 	r.mu.Lock()
 	st := &r.state
 	st.runs++
