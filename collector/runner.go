@@ -107,14 +107,23 @@ func (r *runner) loop(ctx context.Context) {
 	defer close(r.done)
 	interval := r.k.Interval.D()
 	next := r.clock.Now().Add(r.phase())
+	var back <-chan struct{} // set while the source backs off
 	for {
+		woken := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.clock.After(next.Sub(r.clock.Now())):
+		case <-back:
+			// The source answers again: run now rather than an interval
+			// after the skipped slot, and keep one run per interval.
+			woken = true
 		}
-		r.runOnce(ctx)
+		back = r.runOnce(ctx)
 		now := r.clock.Now()
+		if woken {
+			next = now
+		}
 		next = next.Add(interval)
 		for !next.After(now) { // a run longer than the interval skips the missed slots
 			next = next.Add(interval)
@@ -123,31 +132,32 @@ func (r *runner) loop(ctx context.Context) {
 }
 
 // runOnce runs the KPI, unless its source is backing off, and records the
-// outcome.
-func (r *runner) runOnce(ctx context.Context) {
+// outcome. When it skips the run, it returns a channel that is closed once the
+// source answers again.
+func (r *runner) runOnce(ctx context.Context) <-chan struct{} {
 	now := r.clock.Now()
 	src := r.srcs[r.k.Source]
-	if !src.allow(now) {
+	if ok, back := src.allow(now); !ok {
 		r.mu.Lock()
 		r.state.up, r.state.lastRun = false, now
 		r.state.lastErr = "source " + src.Name() + " is down; waiting before the next attempt"
 		r.mu.Unlock()
-		return
+		return back
 	}
 	res, err := RunOnce(ctx, r.cat, r.k, r.srcs)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return // stopped by a reload or shutdown
+		return nil // stopped by a reload or shutdown
 	}
 	end := r.clock.Now()
 	if err != nil {
 		r.failed(now, end, err)
-		return
+		return nil
 	}
 	src.report(end, true, r.k.Interval.D())
 	b, berr := r.encode(res, end)
 	if berr != nil {
 		r.failed(now, end, &RunError{Reason: catalog.ReasonScan, msg: "encode series: " + berr.Error(), err: berr, Reached: true})
-		return
+		return nil
 	}
 	r.mu.Lock()
 	st := &r.state
@@ -178,6 +188,7 @@ func (r *runner) runOnce(ctx context.Context) {
 	} else if s.TargetSkipped > 0 {
 		r.logger.Warn("target rows skipped", "rows", s.TargetRows, "skipped", s.TargetSkipped)
 	}
+	return nil
 }
 
 func (r *runner) failed(start, end time.Time, err error) {

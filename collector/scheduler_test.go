@@ -281,7 +281,8 @@ kpis:
 }
 
 func TestBackoffOfADownSource(t *testing.T) {
-	s := &Source{}
+	src := &Source{}
+	s := allowOnly{src}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if !s.allow(now) {
 		t.Fatal("an untried source must be tried")
@@ -296,11 +297,17 @@ func TestBackoffOfADownSource(t *testing.T) {
 			t.Fatalf("failure %d: not allowed after %v", i+1, w)
 		}
 	}
+	_, back := src.allow(now.Add(time.Millisecond))
 	s.report(now, true, 10*time.Second)
 	if !s.allow(now) {
 		t.Fatal("a source that answered is tried at once")
 	}
-	if up, tried := s.Up(); !up || !tried {
+	select {
+	case <-back:
+	default:
+		t.Fatal("KPIs that skipped their run are not woken when the source answers")
+	}
+	if up, tried := src.Up(); !up || !tried {
 		t.Fatal("source not up after success")
 	}
 	for range 30 {
@@ -310,3 +317,8 @@ func TestBackoffOfADownSource(t *testing.T) {
 		t.Fatal("backoff not capped at backoffMax")
 	}
 }
+
+// allowOnly is a Source whose allow returns only whether it allows.
+type allowOnly struct{ *Source }
+
+func (a allowOnly) allow(now time.Time) bool { ok, _ := a.Source.allow(now); return ok }

@@ -28,6 +28,9 @@ type Source struct {
 	tried    bool
 	failures int
 	retryAt  time.Time
+	// back is closed when the source answers again after being down, to
+	// wake the KPIs that skipped their run while it backed off.
+	back chan struct{}
 }
 
 // Backoff of a source that is down: the first retry after backoffBase, then
@@ -98,11 +101,18 @@ func (s *Source) Up() (up, tried bool) {
 }
 
 // allow reports whether a KPI may try the source now: false while a source
-// that is down backs off.
-func (s *Source) allow(now time.Time) bool {
+// that is down backs off. A KPI that may not try gets a channel that is
+// closed when the source answers again.
+func (s *Source) allow(now time.Time) (bool, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.up || !s.tried || !now.Before(s.retryAt)
+	if s.up || !s.tried || !now.Before(s.retryAt) {
+		return true, nil
+	}
+	if s.back == nil {
+		s.back = make(chan struct{})
+	}
+	return false, s.back
 }
 
 // report records the outcome of reaching the source. limit caps the backoff.
@@ -112,6 +122,10 @@ func (s *Source) report(now time.Time, reached bool, limit time.Duration) {
 	s.tried = true
 	if reached {
 		s.up, s.failures, s.retryAt = true, 0, time.Time{}
+		if s.back != nil {
+			close(s.back)
+			s.back = nil
+		}
 		return
 	}
 	s.up = false

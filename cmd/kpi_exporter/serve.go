@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -66,6 +67,9 @@ func (s *serveCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	cfg := s.logConfig
 	cfg.Writer = stderr
 	logger := promslog.New(&cfg)
+	// The MySQL driver logs connection trouble on its own; the errors also
+	// reach the KPIs, so its lines go to the debug level.
+	_ = mysql.SetLogger(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
