@@ -96,6 +96,7 @@ type faultRig struct {
 	hole  *blackhole
 	conns *connCounter
 	cat   *catalog.Catalog
+	lat   latencies // of every scrape during every fault
 }
 
 func newFaultRig(t *testing.T, e engine) *faultRig {
@@ -153,26 +154,41 @@ func (r *faultRig) during(name string, fault func()) {
 	if n < 5 {
 		r.t.Errorf("%s: only %d scrapes during the fault", name, n)
 	}
-	if p99 >= scrapeP99 {
-		// Tell a scrape that waits on the database from a machine too busy
-		// for any scrape to be fast: measure the same without a fault.
-		var calm latencies
-		stop := scrapeLoop(r.exp.srv.URL+"/metrics", 10*time.Millisecond, &calm)
-		time.Sleep(time.Second)
-		stop()
-		calmP99, _ := calm.p99()
-		switch {
-		case calmP99 < scrapeP99/2:
-			r.t.Errorf("%s: scrape p99 %s during the fault, want under %s (%s without a fault)", name, p99, scrapeP99, calmP99)
-		case p99 >= faultTimeout:
-			r.t.Errorf("%s: scrape p99 %s during the fault reaches the query timeout %s: scrapes wait on the database", name, p99, faultTimeout)
-		default:
-			r.t.Logf("%s: the machine is too busy to hold %s (p99 %s without a fault); the fault's p99 %s stays under the query timeout %s", name, scrapeP99, calmP99, p99, faultTimeout)
-		}
+	// One fault holds too few scrapes for a p99 that is not just the worst
+	// stall of a busy machine: the p99 target is checked over every fault
+	// at the end. A scrape that waited on the database would take the
+	// query timeout at least, and that shows in any one fault.
+	if p99 >= faultTimeout {
+		r.t.Errorf("%s: scrape p99 %s during the fault reaches the query timeout %s: scrapes wait on the database", name, p99, faultTimeout)
 	}
+	r.lat.mu.Lock()
+	r.lat.d = append(r.lat.d, lat.d...)
+	r.lat.mu.Unlock()
 	if v, ok := r.scrape().value("kpi_local_ok"); !ok || v != 42 {
 		r.t.Errorf("%s: the SQLite KPI is not served (%v, %v)", name, v, ok)
 	}
+}
+
+// checkScrapeP99 checks the p99 of every scrape during every fault against
+// scrapeP99. On a machine too busy for any scrape to be that fast, it
+// compares with scrapes without a fault instead.
+func (r *faultRig) checkScrapeP99() {
+	r.t.Helper()
+	p99, n := r.lat.p99()
+	if p99 < scrapeP99 {
+		r.t.Logf("scrape p99 over every fault: %s in %d scrapes (target %s)", p99, n, scrapeP99)
+		return
+	}
+	var calm latencies
+	stop := scrapeLoop(r.exp.srv.URL+"/metrics", 10*time.Millisecond, &calm)
+	time.Sleep(3 * time.Second)
+	stop()
+	calmP99, calmN := calm.p99()
+	if calmP99 < scrapeP99/2 {
+		r.t.Errorf("scrape p99 over every fault %s in %d scrapes, want under %s (%s in %d scrapes without a fault)", p99, n, scrapeP99, calmP99, calmN)
+		return
+	}
+	r.t.Logf("the machine is too busy to hold %s: scrape p99 %s over every fault (%d scrapes), %s without a fault (%d scrapes)", scrapeP99, p99, n, calmP99, calmN)
 }
 
 // waitErrors waits until kpi's error counter for reason passes from.
@@ -375,6 +391,7 @@ func testFaults(t *testing.T, e engine) {
 	})
 
 	r.t = t
+	r.checkScrapeP99()
 	if peak, samples := r.conns.result(); peak > 2 || samples == 0 {
 		t.Errorf("the server counted up to %d connections of the exporter's user in %d samples, want at most max_open_conns 2", peak, samples)
 	} else {
