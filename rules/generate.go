@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"gopkg.in/yaml.v3"
@@ -28,6 +31,11 @@ type RuleFile struct {
 	Groups []rulefmt.RuleGroup
 	// team is the team whose KPIs the file holds ("" for the calendar).
 	team string
+	// kpiOf names, per group, the KPI of each rule, for error messages.
+	kpiOf map[string][]string
+	// body holds, per group, its rules as validated YAML, indented for
+	// the file.
+	body [][]byte
 }
 
 // Set is every rule file generated from one catalog.
@@ -53,44 +61,84 @@ func GroupName(team, group string) string {
 // names its KPI; nothing is returned then.
 func Build(c *catalog.Catalog) (*Set, error) {
 	s := &Set{kpis: map[string][]*catalog.KPI{}}
+	type teamResult struct {
+		file RuleFile
+		kpis []*catalog.KPI
+		errs validationErrors
+	}
+	teams := make([]teamResult, len(c.Teams))
+	parallel(len(c.Teams), func(i int) {
+		t := c.Teams[i]
+		r := &teams[i]
+		r.kpis = c.TeamKPIs(t.Name)
+		r.file = RuleFile{Path: TeamFile(t.Name), team: t.Name, kpiOf: map[string][]string{}}
+		v := newValidator()
+		byGroup := map[string]int{}
+		for _, k := range r.kpis {
+			rs := newKPICtx(c, k).rules()
+			r.errs.add(k.Name, v.rules(rs))
+			g := GroupName(k.Team, k.Group)
+			j, ok := byGroup[g]
+			if !ok {
+				j = len(r.file.Groups)
+				byGroup[g] = j
+				r.file.Groups = append(r.file.Groups, rulefmt.RuleGroup{Name: g})
+				r.file.body = append(r.file.body, nil)
+			}
+			chunk, errs := encodeChecked(g, rs)
+			r.errs.add(k.Name, errs)
+			r.file.body[j] = append(r.file.body[j], chunk...)
+			r.file.Groups[j].Rules = append(r.file.Groups[j].Rules, rs...)
+			for range rs {
+				r.file.kpiOf[g] = append(r.file.kpiOf[g], k.Name)
+			}
+		}
+	})
 	used := map[catalog.Period]bool{}
 	var errs validationErrors
-	v := newValidator()
-	for _, t := range c.Teams {
-		kpis := c.TeamKPIs(t.Name)
-		if len(kpis) == 0 {
+	for _, r := range teams {
+		errs = append(errs, r.errs...)
+		if len(r.kpis) == 0 {
 			continue
 		}
-		f := RuleFile{Path: TeamFile(t.Name), team: t.Name}
-		byGroup := map[string]int{}
-		for _, k := range kpis {
-			x := newKPICtx(c, k)
-			rs := x.rules()
-			errs.add(k.Name, v.rules(rs))
-			g := GroupName(k.Team, k.Group)
-			i, ok := byGroup[g]
-			if !ok {
-				i = len(f.Groups)
-				byGroup[g] = i
-				f.Groups = append(f.Groups, rulefmt.RuleGroup{Name: g})
-			}
-			f.Groups[i].Rules = append(f.Groups[i].Rules, rs...)
+		for _, k := range r.kpis {
 			if k.Period != catalog.PeriodNone && k.HasTarget() {
 				used[k.Period] = true
 			}
-			s.kpis[f.Path] = append(s.kpis[f.Path], k)
 		}
-		s.Files = append(s.Files, f)
+		s.kpis[r.file.Path] = r.kpis
+		s.Files = append(s.Files, r.file)
 	}
 	if cal := calendarRules(used); len(cal) > 0 {
-		errs.add("", v.rules(cal))
-		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}}}, s.Files...)
+		errs.add("", newValidator().rules(cal))
+		chunk, cerrs := encodeChecked(calendarGroup, cal)
+		errs.add("", cerrs)
+		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}, body: [][]byte{chunk}}}, s.Files...)
 	}
-	errs.add("", v.unique(s.Files))
+	errs.add("", newValidator().unique(s.Files))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // rules returns every rule of the KPI, each after the records it reads.
@@ -114,26 +162,77 @@ func (x kpiCtx) rules() []rulefmt.Rule {
 	return rs
 }
 
-// Encode renders a rule file, headed, as Prometheus reads it.
-func (f RuleFile) Encode() ([]byte, error) {
-	return encodeYAML(rulefmt.RuleGroups{Groups: f.Groups})
+// rulesIndent is where a group's rules sit in a rule file.
+const rulesIndent = "      "
+
+// groupHead renders the start of a group up to its rules.
+func groupHead(name string) ([]byte, error) {
+	n, err := yaml.Marshal(name)
+	if err != nil {
+		return nil, err
+	}
+	return []byte("  - name: " + strings.TrimSuffix(string(n), "\n") + "\n    rules:\n"), nil
 }
 
-// Outputs renders every rule file, then checks each rendered file the way
-// Prometheus loads it.
+// encodeChecked renders one KPI's rules as they will sit in the file and
+// loads them, in a rule file of their own, with rulefmt as Prometheus does
+// (names, expressions, label and annotation templates). Validating KPI by KPI
+// names the culprit and keeps the cost linear; the file is then made of the
+// very bytes validated here.
+func encodeChecked(group string, rs []rulefmt.Rule) ([]byte, []error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(rs); err != nil {
+		return nil, []error{fmt.Errorf("encode rules: %w", err)}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, []error{fmt.Errorf("encode rules: %w", err)}
+	}
+	out := make([]byte, 0, buf.Len()+buf.Len()/4)
+	for line := range bytes.Lines(buf.Bytes()) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			out = append(out, rulesIndent...)
+		}
+		out = append(out, line...)
+	}
+	head, err := groupHead(group)
+	if err != nil {
+		return nil, []error{err}
+	}
+	doc := append(append([]byte("groups:\n"), head...), out...)
+	f := RuleFile{Path: "rules of " + group, kpiOf: map[string][]string{}}
+	return out, parseFile(f, doc)
+}
+
+// Encode renders a rule file, headed, as Prometheus reads it, from the
+// rules Build validated.
+func (f RuleFile) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(Header)
+	buf.WriteString("groups:\n")
+	for j, g := range f.Groups {
+		head, err := groupHead(g.Name)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(head)
+		if j < len(f.body) {
+			buf.Write(f.body[j])
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// Outputs renders every rule file.
 func (s *Set) Outputs() ([]output.File, error) {
-	out := make([]output.File, 0, len(s.Files))
-	var errs validationErrors
-	for _, f := range s.Files {
+	out := make([]output.File, len(s.Files))
+	for i, f := range s.Files {
 		data, err := f.Encode()
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", f.Path, err)
 		}
-		errs.add("", parseFile(f.Path, data))
-		out = append(out, output.File{Path: f.Path, Data: data})
-	}
-	if err := errs.err(); err != nil {
-		return nil, err
+		out[i] = output.File{Path: f.Path, Data: data}
 	}
 	return out, nil
 }

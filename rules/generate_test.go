@@ -188,15 +188,29 @@ func TestBuildRejectsAnInvalidRuleAndNamesTheKPI(t *testing.T) {
 	// text) but not Prometheus; the generator must refuse it and say which
 	// KPI is to blame.
 	c.KPI("defect_rate").Owner = "jonas\xff"
-	_, err := Build(c)
+	_, _, err := Generate(c, Options{})
 	if !errors.Is(err, ErrInvalidRule) {
 		t.Fatalf("want ErrInvalidRule, got %v", err)
 	}
-	if !strings.Contains(err.Error(), "kpi defect_rate: ") || !strings.Contains(err.Error(), "invalid label value") {
+	if !strings.Contains(err.Error(), "kpi defect_rate: ") || !strings.Contains(err.Error(), "invalid label") {
 		t.Errorf("error does not name the KPI and the problem: %v", err)
 	}
 	files, _, err := Generate(c, Options{})
 	if err == nil || files != nil {
 		t.Errorf("Generate returned %d files and error %v; want no files and an error", len(files), err)
+	}
+}
+
+func TestGenerateRejectsABrokenAnnotationTemplateAndNamesTheKPI(t *testing.T) {
+	c := load(t, "../config.example.yaml")
+	// Help text lands in every alert's description, which Prometheus
+	// expands as a template.
+	c.KPI("churn_rate").Help = "Churn {{ broken"
+	files, _, err := Generate(c, Options{})
+	if err == nil || files != nil {
+		t.Fatalf("want an error and no files, got %d files and %v", len(files), err)
+	}
+	if !strings.Contains(err.Error(), "kpi churn_rate: ") || !strings.Contains(err.Error(), "description") {
+		t.Errorf("error does not name the KPI and the annotation: %v", err)
 	}
 }

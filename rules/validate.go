@@ -42,20 +42,28 @@ func newValidator() validator {
 	return validator{p: parser.NewParser(parser.Options{})}
 }
 
-// rules checks rules the way Prometheus does when it loads them (rulefmt),
-// and what a careful reviewer would add: alerts end in a comparison, only
-// functions that Prometheus 2.42 knows, counter functions only on counters.
+// rules checks what a careful reviewer would add to what Prometheus checks
+// when it loads a rule file (parseFile does that): the expression parses,
+// alerts end in a comparison, only functions that Prometheus 2.42 knows,
+// counter functions only on counters, label names and values valid, no
+// $value in labels. It parses each expression once.
 func (v validator) rules(rs []rulefmt.Rule) []error {
 	var errs []error
 	for i := range rs {
 		r := &rs[i]
 		name := r.Record + r.Alert
-		for _, we := range r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, v.p) {
-			errs = append(errs, fmt.Errorf("rule %s: %w", name, errors.Unwrap(&we)))
+		for k, val := range r.Labels {
+			if !model.LegacyValidation.IsValidLabelName(k) || !model.LabelValue(val).IsValid() {
+				errs = append(errs, fmt.Errorf("rule %s: invalid label %s=%q", name, k, val))
+			}
+		}
+		if r.Record != "" && !model.LegacyValidation.IsValidMetricName(r.Record) {
+			errs = append(errs, fmt.Errorf("rule %s: invalid recording rule name", name))
 		}
 		expr, err := v.p.ParseExpr(r.Expr)
 		if err != nil {
-			continue // reported by Validate
+			errs = append(errs, fmt.Errorf("rule %s: could not parse expression: %w", name, err))
+			continue
 		}
 		if r.Alert != "" && !endsInComparison(expr) {
 			errs = append(errs, fmt.Errorf("alert %s: expression %q does not end in a comparison", name, r.Expr))
@@ -134,11 +142,18 @@ func (v validator) unique(files []RuleFile) []error {
 }
 
 // parseFile loads rendered rule-file bytes with rulefmt, strictly, as
-// Prometheus does.
-func parseFile(name string, data []byte) []error {
+// Prometheus does (rule names, expressions, label and annotation templates),
+// and names the KPI of each rule it rejects.
+func parseFile(f RuleFile, data []byte) []error {
 	_, errs := rulefmt.Parse(data, false, model.LegacyValidation, parser.NewParser(parser.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for i, err := range errs {
-		errs[i] = fmt.Errorf("%s: %w", name, err)
+		var re *rulefmt.Error
+		if errors.As(err, &re) {
+			if kpis := f.kpiOf[re.Group]; re.Rule >= 1 && re.Rule <= len(kpis) && kpis[re.Rule-1] != "" {
+				err = fmt.Errorf("kpi %s: %w", kpis[re.Rule-1], err)
+			}
+		}
+		errs[i] = fmt.Errorf("%s: %w", f.Path, err)
 	}
 	return errs
 }
