@@ -38,8 +38,10 @@ const kpiName = "bench_revenue"
 
 func (e *env) compareSize(ctx context.Context, n int) (sizeResult, error) {
 	res := sizeResult{Series: n, Scrapes: e.opts.Scrapes}
+	// At a million series one peer scrape takes about a minute: fewer.
+	warmup := 2
 	if n >= 1_000_000 {
-		res.Scrapes = min(res.Scrapes, 5)
+		res.Scrapes, warmup = min(res.Scrapes, 3), 1
 	}
 	e.progressf("size %d: loading data", n)
 	if err := loadSeries(ctx, e.db, n); err != nil {
@@ -106,7 +108,6 @@ func (e *env) compareSize(ctx context.Context, n int) (sizeResult, error) {
 	for _, t := range targets {
 		t.out.Median, t.out.Bytes = map[string]time.Duration{}, map[string]int64{}
 	}
-	const warmup = 2
 	for i := range warmup + res.Scrapes {
 		for _, f := range formatsOurs {
 			for _, t := range targets {

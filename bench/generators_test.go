@@ -1,0 +1,49 @@
+package bench
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/dashboards"
+	"github.com/kpi-exporter/kpi_exporter/governance"
+	"github.com/kpi-exporter/kpi_exporter/rules"
+)
+
+// BenchmarkGenerate10000KPIs runs every generator `kpi_exporter generate`
+// runs (rules with their promtool tests and the Alertmanager tree, the KPI
+// dictionary, the dashboards) on the harness's 10,000-KPI catalog, in
+// process: the Go-level view of the generate row of make bench. The rules
+// and dashboards packages benchmark their own generator alone.
+func BenchmarkGenerate10000KPIs(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "catalog.yaml")
+	if err := generateCatalog(path, 10_000, 20); err != nil {
+		b.Fatal(err)
+	}
+	cat, err := catalog.Options{LookupEnv: func(string) (string, bool) { return "x", true }}.Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("docs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := governance.DocsFiles(cat); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := rules.Generate(cat, rules.Options{}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := governance.DocsFiles(cat); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := dashboards.Generate(cat); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
