@@ -197,6 +197,11 @@ func Alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 			},
 		})
 	}
+	for _, name := range teamNames(c) {
+		if c.Team(name) == nil {
+			cfg.Omitted = append(cfg.Omitted, fmt.Sprintf("team %s owns KPIs but is not defined under teams: its alerts reach only %s", name, defaultReceiver))
+		}
+	}
 	cfg.InhibitRules = []amInhibit{{
 		SourceMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)},
 		TargetMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)},
@@ -277,12 +282,12 @@ func (cfg *AMConfig) Encode(v AMVersion) ([]byte, error) {
 		return data, nil
 	}
 	var note bytes.Buffer
-	fmt.Fprintf(&note, "# Written for Alertmanager >= %s. Left out, because that version cannot read\n", v)
-	note.WriteString("# their secret from a file and secrets are never written inline:\n")
+	fmt.Fprintf(&note, "# Written for Alertmanager >= %s. Not routed to anybody (receivers whose\n", v)
+	note.WriteString("# secret file that version cannot read are left out, never written inline;\n")
+	note.WriteString("# generate with a newer --alertmanager.version to include them):\n")
 	for _, o := range cfg.Omitted {
 		note.WriteString("#   " + o + "\n")
 	}
-	note.WriteString("# Generate with --alertmanager.version set to a newer Alertmanager to include them.\n")
 	return append([]byte(Header), append(note.Bytes(), data[len(Header):]...)...), nil
 }
 

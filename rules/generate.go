@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,12 +67,12 @@ func Build(c *catalog.Catalog) (*Set, error) {
 		kpis []*catalog.KPI
 		errs validationErrors
 	}
-	teams := make([]teamResult, len(c.Teams))
-	parallel(len(c.Teams), func(i int) {
-		t := c.Teams[i]
+	names := teamNames(c)
+	teams := make([]teamResult, len(names))
+	parallel(len(names), func(i int) {
 		r := &teams[i]
-		r.kpis = c.TeamKPIs(t.Name)
-		r.file = RuleFile{Path: TeamFile(t.Name), team: t.Name, kpiOf: map[string][]string{}}
+		r.kpis = c.TeamKPIs(names[i])
+		r.file = RuleFile{Path: TeamFile(names[i]), team: names[i], kpiOf: map[string][]string{}}
 		v := newValidator()
 		byGroup := map[string]int{}
 		for _, k := range r.kpis {
@@ -120,6 +121,21 @@ func Build(c *catalog.Catalog) (*Set, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// teamNames are the teams that own KPIs, defined under teams or not, in
+// name order: a KPI whose team has no receivers still gets its rules.
+func teamNames(c *catalog.Catalog) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, k := range c.KPIs {
+		if !seen[k.Team] {
+			seen[k.Team] = true
+			names = append(names, k.Team)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.

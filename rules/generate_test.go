@@ -214,3 +214,29 @@ func TestGenerateRejectsABrokenAnnotationTemplateAndNamesTheKPI(t *testing.T) {
 		t.Errorf("error does not name the KPI and the annotation: %v", err)
 	}
 }
+
+func TestAKPIOfAnUndefinedTeamStillGetsRulesAndIsReportedUnrouted(t *testing.T) {
+	c, err := catalog.Options{}.Parse("loose.yml", []byte(`
+sources:
+  db: {driver: sqlite, dsn: x.db}
+kpis:
+  - {name: orphans, help: h, unit: count, owner: o@example.com, team: nomads, source: db, sql: SELECT 1 AS v, value: v, direction: lower, thresholds: {warning: 5}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, warnings, err := Generate(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules bool
+	for _, f := range files {
+		rules = rules || f.Path == TeamFile("nomads") && bytes.Contains(f.Data, []byte("alert: "+catalog.AlertThresholdWarning))
+	}
+	if !rules {
+		t.Error("no rules for the KPI of an undefined team")
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "team nomads") {
+		t.Errorf("warnings %q do not report the unrouted team", warnings)
+	}
+}

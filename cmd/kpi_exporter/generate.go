@@ -49,7 +49,7 @@ func (g *generateCmd) producers(stderr io.Writer) ([]producer, error) {
 	ruleFiles := func(c *catalog.Catalog) ([]output.File, error) {
 		files, warnings, err := rules.Generate(c, rules.Options{AlertmanagerVersion: v, PrometheusRule: *g.prometheusRule})
 		for _, w := range warnings {
-			fmt.Fprintf(stderr, "kpi_exporter generate: alertmanager receiver left out for Alertmanager %s: %s\n", v, w)
+			fmt.Fprintf(stderr, "kpi_exporter generate: alertmanager %s: not routed: %s\n", v, w)
 		}
 		return files, err
 	}
