@@ -471,3 +471,41 @@ func (r *faultRig) lockTable(table string) (release func()) {
 		conn.Close()
 	}
 }
+
+// TestSlowKPIDoesNotHoldBackFastKPIRecovery has two KPIs on one source that
+// is down: fast runs every second, slow every 10 s. When the server comes
+// back right after slow failed, fast must still recover within its own
+// interval: the source's retry backoff may not outlast it.
+func TestSlowKPIDoesNotHoldBackFastKPIRecovery(t *testing.T) {
+	srv := testdb.StartMariaDB(t)
+	db := srv.CreateDatabase(t, "backoff")
+	cat := parseCatalog(t, `
+sources:
+  db: {driver: mysql, dsn: "${DB_DSN}"}
+kpis:
+  - {name: fast, unit: count, team: t, source: db, sql: "SELECT 1 AS v", value: v, interval: 1s, timeout: 500ms}
+  - {name: slow, unit: count, team: t, source: db, sql: "SELECT 2 AS v", value: v, interval: 10s, timeout: 500ms}
+`, map[string]string{"DB_DSN": srv.DSN(db)})
+	srv.Stop()
+	exp := startExporter(t, cat)
+	// Wait for slow's second failure: by then the source has failed often
+	// enough for its backoff to reach slow's interval.
+	waitFor(t, "slow to fail twice", 30*time.Second, func() bool {
+		return exp.scrape(t).kpiErrors("slow", catalog.ReasonConnection) >= 2
+	})
+	srv.Start(t)
+	cleared := time.Now()
+	var runStart float64
+	waitFor(t, "fast to recover", 30*time.Second, func() bool {
+		s := exp.scrape(t)
+		last := s.lastSuccess("fast")
+		d, _ := s.value(catalog.SelfLastDuration, "kpi=fast")
+		runStart = last - d
+		return last > float64(cleared.UnixNano())/1e9
+	})
+	took := time.Duration((runStart - float64(cleared.UnixNano())/1e9) * 1e9)
+	t.Logf("fast (interval 1s): first successful run started %s after the server was back", took.Round(time.Millisecond))
+	if took > time.Second+recoverySlack {
+		t.Errorf("fast (interval 1s) recovered %s after the server was back: the backoff set by slow (interval 10s) held it back", took.Round(time.Millisecond))
+	}
+}
