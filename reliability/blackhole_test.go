@@ -11,7 +11,9 @@ import (
 
 // blackhole is a TCP endpoint that accepts connections and never answers, as
 // a firewalled or hung database does. It counts the connections clients hold
-// open, so a test can check a pool never piles them up.
+// open, so a test can check a pool never piles them up. Given a target with
+// forward, it becomes a plain proxy to it for new connections: the fault
+// clears.
 type blackhole struct {
 	ln net.Listener
 	wg sync.WaitGroup
@@ -20,6 +22,14 @@ type blackhole struct {
 	conns    map[net.Conn]bool
 	accepted int
 	peak     int
+	target   string // forward new connections here when set
+}
+
+// forward makes new connections reach target ("" to swallow them again).
+func (b *blackhole) forward(target string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.target = target
 }
 
 // startBlackhole listens on a free loopback port until the test ends.
@@ -50,9 +60,14 @@ func (b *blackhole) accept() {
 		b.conns[c] = true
 		b.accepted++
 		b.peak = max(b.peak, len(b.conns))
+		target := b.target
 		b.mu.Unlock()
 		b.wg.Add(1)
-		go b.swallow(c)
+		if target != "" {
+			go b.proxy(c, target)
+		} else {
+			go b.swallow(c)
+		}
 	}
 }
 
@@ -66,6 +81,31 @@ func (b *blackhole) swallow(c net.Conn) {
 	delete(b.conns, c)
 	b.mu.Unlock()
 	_ = c.Close()
+}
+
+// proxy joins c to a new connection to target until either side closes.
+func (b *blackhole) proxy(c net.Conn, target string) {
+	defer b.wg.Done()
+	defer func() {
+		b.mu.Lock()
+		delete(b.conns, c)
+		b.mu.Unlock()
+		_ = c.Close()
+	}()
+	up, err := net.Dial("tcp", target)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(up, c)
+		_ = up.Close()
+		close(done)
+	}()
+	_, _ = io.Copy(c, up)
+	_ = c.Close()
+	<-done
 }
 
 // Open is the number of connections clients hold open now; Peak the most

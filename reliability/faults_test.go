@@ -111,11 +111,11 @@ func newFaultRig(t *testing.T, e engine) *faultRig {
 	)
 	srv.CreateUser(t, "kpi", faultPassword, db, "SELECT")
 	srv.CreateUser(t, "kpi_sleepy", faultPassword, db, "SELECT")
+	srv.CreateUser(t, "kpi_hole", faultPassword, db, "SELECT")
+	// The hole source reaches the server through the blackhole: a real DSN
+	// whose endpoint never answers until the test lets it through.
 	hole := startBlackhole(t)
-	holeDSN := "kpi:x@tcp(" + hole.Addr() + ")/x"
-	if e.kind == testdb.Postgres {
-		holeDSN = "postgres://kpi:x@" + hole.Addr() + "/x?sslmode=disable&connect_timeout=30"
-	}
+	holeDSN := strings.Replace(srv.UserDSN("kpi_hole", faultPassword, db), srv.Addr(), hole.Addr(), 1)
 	local := sqliteFile(t, "CREATE TABLE x (v INT)")
 	cat := parseCatalog(t, fmt.Sprintf(faultCatalog, catalog.Duration(faultInterval), catalog.Duration(faultTimeout),
 		e.driver, local, e.slowSQL, e.sleepySQL), map[string]string{
@@ -344,7 +344,7 @@ func testFaults(t *testing.T, e engine) {
 		r.checkServed("locked", 1)
 	})
 
-	t.Run("endpoint that never answers times out and marks the source down", func(t *testing.T) {
+	t.Run("endpoint that never answers times out, marks the source down and recovers", func(t *testing.T) {
 		r.t = t
 		r.during("blackhole", func() {
 			r.waitErrors("hole_probe", catalog.ReasonTimeout, r.scrape().kpiErrors("hole_probe", catalog.ReasonTimeout))
@@ -357,6 +357,9 @@ func testFaults(t *testing.T, e engine) {
 		if open, peak, accepted := r.hole.Stats(); peak > 2 {
 			t.Errorf("the pool held %d connections to the blackhole at once (open now %d, accepted %d), want at most max_open_conns 2", peak, open, accepted)
 		}
+		r.hole.forward(r.srv.Addr())
+		r.checkRecovers("hole_probe", time.Now())
+		r.checkSourceUp("hole", true)
 	})
 
 	t.Run("query error is counted as query and recovers", func(t *testing.T) {
