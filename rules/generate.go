@@ -191,10 +191,9 @@ func groupHead(name string) ([]byte, error) {
 }
 
 // encodeChecked renders one KPI's rules as they will sit in the file and
-// loads them, in a rule file of their own, with rulefmt as Prometheus does
-// (names, expressions, label and annotation templates). Validating KPI by KPI
-// names the culprit and keeps the cost linear; the file is then made of the
-// very bytes validated here.
+// loads the rendered bytes back with rulefmt (loadRules). Validating KPI by
+// KPI names the culprit and keeps the cost linear; the file is then made of
+// the very bytes validated here.
 func encodeChecked(group string, rs []rulefmt.Rule) ([]byte, []error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -212,13 +211,7 @@ func encodeChecked(group string, rs []rulefmt.Rule) ([]byte, []error) {
 		}
 		out = append(out, line...)
 	}
-	head, err := groupHead(group)
-	if err != nil {
-		return nil, []error{err}
-	}
-	doc := append(append([]byte("groups:\n"), head...), out...)
-	f := RuleFile{Path: "rules of " + group, kpiOf: map[string][]string{}}
-	return out, parseFile(f, doc)
+	return out, loadRules(buf.Bytes(), rs)
 }
 
 // Encode renders a rule file, headed, as Prometheus reads it, from the

@@ -1,15 +1,18 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
 )
 
 // ErrInvalidRule is wrapped by every error that rejects a generated rule.
@@ -156,6 +159,54 @@ func parseFile(f RuleFile, data []byte) []error {
 		errs[i] = fmt.Errorf("%s: %w", f.Path, err)
 	}
 	return errs
+}
+
+// loadRules decodes rendered rules strictly into rulefmt's types, requires
+// them to be exactly the rules that were rendered, and validates each with
+// rulefmt as Prometheus does when it loads a file: names, expression, labels,
+// annotations and their templates. Label and annotation values without a
+// template action cannot fail to parse as templates; they are checked for
+// valid names and values only (here and in validator.rules), which spares
+// Prometheus' per-string template set-up that otherwise dominates the cost.
+func loadRules(data []byte, want []rulefmt.Rule) []error {
+	var got []rulefmt.Rule
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&got); err != nil {
+		return []error{fmt.Errorf("load rendered rules: %w", err)}
+	}
+	if !reflect.DeepEqual(got, want) {
+		return []error{errors.New("rendered rules do not load back as the generated rules")}
+	}
+	p := parser.NewParser(parser.Options{})
+	var errs []error
+	for _, r := range got {
+		name := r.Record + r.Alert
+		for k := range r.Annotations {
+			if !model.LegacyValidation.IsValidLabelName(k) {
+				errs = append(errs, fmt.Errorf("rule %s: invalid annotation name %s", name, k))
+			}
+		}
+		r.Labels, r.Annotations = templated(r.Labels), templated(r.Annotations)
+		for _, we := range r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, p) {
+			errs = append(errs, fmt.Errorf("rule %s: %w", name, errors.Unwrap(&we)))
+		}
+	}
+	return errs
+}
+
+// templated keeps the values that hold a template action.
+func templated(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if strings.Contains(v, "{{") {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // validationErrors collects every problem, each naming its KPI.
