@@ -31,19 +31,22 @@ func datasourceVariable() *dashboard.DatasourceVariableBuilder {
 }
 
 // rangeQuery is a time-series query; instantQuery evaluates once, at the end
-// of the time range, for stats, gauges and tables.
+// of the time range, for stats, gauges and tables. Queries name no data
+// source: they use their panel's, the dashboard variable, as Grafana does for
+// every query without one. That keeps 60 bytes per query out of dashboards of
+// thousands of queries.
 func rangeQuery(ref, expr, legendFormat string) *prometheus.DataqueryBuilder {
-	return prometheus.NewDataqueryBuilder().RefId(ref).Datasource(datasource()).Expr(expr).
+	return prometheus.NewDataqueryBuilder().RefId(ref).Expr(expr).
 		LegendFormat(legendFormat).Range()
 }
 
 func instantQuery(ref, expr, legendFormat string) *prometheus.DataqueryBuilder {
-	return prometheus.NewDataqueryBuilder().RefId(ref).Datasource(datasource()).Expr(expr).
+	return prometheus.NewDataqueryBuilder().RefId(ref).Expr(expr).
 		LegendFormat(legendFormat).Instant()
 }
 
 func tableQuery(ref, expr string) *prometheus.DataqueryBuilder {
-	return prometheus.NewDataqueryBuilder().RefId(ref).Datasource(datasource()).Expr(expr).
+	return prometheus.NewDataqueryBuilder().RefId(ref).Expr(expr).
 		Instant().Format(prometheus.PromQueryFormatTable)
 }
 

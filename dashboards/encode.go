@@ -7,112 +7,88 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
 
-// dashboardJSON marshals a dashboard with its panels held directly rather than
-// through the SDK's PanelOrRowPanel union, whose MarshalJSON makes
-// encoding/json marshal, then re-scan every panel. Grafana reads the same
-// document; only the position of the "panels" key differs.
-type dashboardJSON struct {
-	dashboard.Dashboard
-	Panels []any `json:"panels,omitempty"`
+// encoder renders dashboards as JSON. Its scratch buffer is reused from one
+// dashboard to the next, so that each rendered file is allocated once, at its
+// exact size; an encoder is not safe for concurrent use.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
 }
 
-// encode renders a dashboard as JSON indented by two spaces, with a final
-// newline. encoding/json sorts map keys and every slice is built in catalog
-// order, so the bytes are deterministic. HTML escaping is off so that PromQL
-// comparisons stay readable.
-func encode(d dashboard.Dashboard) ([]byte, error) {
-	view := dashboardJSON{Dashboard: d, Panels: make([]any, len(d.Panels))}
-	for i, p := range d.Panels {
-		if p.Panel != nil {
-			view.Panels[i] = p.Panel
-		} else {
-			view.Panels[i] = p.RowPanel
-		}
-	}
-	var buf bytes.Buffer
-	buf.Grow(4096 + 3000*len(d.Panels)) // a panel takes 1 to 3 kB: grow once, not log(n) times
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(view); err != nil {
+func newEncoder() *encoder {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false) // keep PromQL comparisons readable
+	return e
+}
+
+// encode renders a dashboard: its settings indented by two spaces, as Grafana
+// exports them, then its panels one per line, each compact, closed by a
+// newline. Grafana reads any JSON layout; this one is half the size of a fully
+// indented file for a catalog of thousands of KPIs, since most of such a file
+// is panels nested four to eight levels deep, and a diff of a regenerated
+// dashboard still shows which panels changed. encoding/json sorts map keys and
+// every slice is built in catalog order, so the bytes are deterministic.
+//
+// Panels are encoded one by one rather than through the SDK's
+// PanelOrRowPanel union, whose MarshalJSON makes encoding/json marshal, then
+// re-scan every panel.
+func (e *encoder) encode(d dashboard.Dashboard) ([]byte, error) {
+	e.buf.Reset()
+	panels := d.Panels
+	d.Panels = nil
+	if err := e.enc.Encode(d); err != nil {
 		return nil, err
 	}
-	return indent(buf.Bytes()), nil
+	var head bytes.Buffer
+	head.Grow(2 * e.buf.Len())
+	if err := json.Indent(&head, e.buf.Bytes(), "", "  "); err != nil {
+		return nil, err
+	}
+	// Reopen the indented object to append the panels to it.
+	fields := bytes.TrimSuffix(head.Bytes(), []byte("\n}\n"))
+	hasFields := len(fields) < head.Len()
+	if !hasFields {
+		fields = []byte("{")
+	}
+	e.buf.Reset()
+	e.buf.Write(fields)
+	if len(panels) > 0 {
+		if hasFields {
+			e.buf.WriteByte(',')
+		}
+		e.buf.WriteString("\n  \"panels\": [")
+		for i, p := range panels {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			e.buf.WriteString("\n    ")
+			var err error
+			if p.Panel != nil {
+				err = e.enc.Encode(withoutDefaults(*p.Panel))
+			} else {
+				err = e.enc.Encode(p.RowPanel)
+			}
+			if err != nil {
+				return nil, err
+			}
+			e.buf.Truncate(e.buf.Len() - 1) // Encode's newline
+		}
+		e.buf.WriteString("\n  ]")
+	}
+	e.buf.WriteString("\n}\n")
+	return bytes.Clone(e.buf.Bytes()), nil
 }
 
-// indent re-formats compact, valid JSON exactly as json.Indent(dst, src, "",
-// "  ") does, several times faster: it only has to track strings, because
-// encoding/json has already validated the document. A test holds it to
-// json.Indent on every generated dashboard.
-func indent(src []byte) []byte {
-	// Indenting roughly doubles the size; allocating for three times once is
-	// cheaper than growing a buffer of many megabytes step by step.
-	dst := make([]byte, 0, 3*len(src))
-	pad := []byte("\n")
-	newline := func(depth int) {
-		for len(pad) < 1+2*depth {
-			pad = append(pad, ' ', ' ')
-		}
-		dst = append(dst, pad[:1+2*depth]...)
+// withoutDefaults leaves out what the SDK sets on every panel to Grafana's own
+// default: not transparent, repeated horizontally. Grafana fills both in when
+// it loads the panel.
+func withoutDefaults(p dashboard.Panel) dashboard.Panel {
+	if p.Transparent != nil && !*p.Transparent {
+		p.Transparent = nil
 	}
-	depth := 0
-	for i := 0; i < len(src); {
-		// Copy the run of bytes that need no layout in one go.
-		j := i
-		for j < len(src) && !special(src[j]) {
-			j++
-		}
-		dst = append(dst, src[i:j]...)
-		if j == len(src) {
-			break
-		}
-		c := src[j]
-		i = j + 1
-		switch c {
-		case '"':
-			// The closing quote is the next one not escaped by an odd run of
-			// backslashes.
-			k := i
-			for {
-				k += bytes.IndexByte(src[k:], '"')
-				n := 0
-				for src[k-1-n] == '\\' {
-					n++
-				}
-				if n%2 == 0 {
-					break
-				}
-				k++
-			}
-			dst = append(dst, src[j:k+1]...)
-			i = k + 1
-		case '{', '[':
-			dst = append(dst, c)
-			if i < len(src) && (src[i] == '}' || src[i] == ']') {
-				dst = append(dst, src[i])
-				i++
-				continue
-			}
-			depth++
-			newline(depth)
-		case '}', ']':
-			depth--
-			newline(depth)
-			dst = append(dst, c)
-		case ',':
-			dst = append(dst, c)
-			newline(depth)
-		case ':':
-			dst = append(dst, ':', ' ')
-		}
+	if p.Repeat == nil && p.RepeatDirection != nil && *p.RepeatDirection == dashboard.PanelRepeatDirectionH {
+		p.RepeatDirection = nil
 	}
-	return dst
-}
-
-// special reports whether indent lays out the byte of compact JSON.
-func special(c byte) bool {
-	switch c {
-	case '"', '{', '[', '}', ']', ',', ':':
-		return true
-	}
-	return false
+	return p
 }

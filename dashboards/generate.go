@@ -27,8 +27,10 @@ func TeamPath(team string) string { return "dashboards/team-" + team + ".json" }
 
 // Generate builds the overview, one dashboard per team that owns KPIs, and the
 // provisioning file, in that order. The same catalog always gives the same
-// bytes. Dashboards are built concurrently, one per goroutine up to
-// GOMAXPROCS: the catalog is only read.
+// bytes. Dashboards are built concurrently by GOMAXPROCS workers, each with
+// its own encoder: the catalog is only read. A worker renders one dashboard
+// at a time and drops its model once it is encoded, so that only the rendered
+// files accumulate.
 func Generate(cat *catalog.Catalog) ([]File, error) {
 	type job struct {
 		path  string
@@ -45,25 +47,29 @@ func Generate(cat *catalog.Catalog) ([]File, error) {
 
 	files := make([]File, len(jobs), len(jobs)+1)
 	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			d, err := j.build()
-			if err != nil {
-				errs[i] = fmt.Errorf("build %s: %w", j.path, err)
-				return
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			e := newEncoder()
+			for i := range next {
+				d, err := jobs[i].build()
+				if err != nil {
+					errs[i] = fmt.Errorf("build %s: %w", jobs[i].path, err)
+					continue
+				}
+				data, err := e.encode(d)
+				if err != nil {
+					errs[i] = fmt.Errorf("encode %s: %w", jobs[i].path, err)
+					continue
+				}
+				files[i] = File{Path: jobs[i].path, Data: data}
 			}
-			data, err := encode(d)
-			if err != nil {
-				errs[i] = fmt.Errorf("encode %s: %w", j.path, err)
-				return
-			}
-			files[i] = File{Path: j.path, Data: data}
-		}()
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

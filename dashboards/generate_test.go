@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -172,6 +173,13 @@ func checkDatasourceIsVariable(t *testing.T, path string, doc map[string]any) {
 	if v["name"] != datasourceVar || v["type"] != "datasource" || v["query"] != "prometheus" {
 		t.Errorf("%s: first variable is %v, want the prometheus datasource variable", path, v)
 	}
+	// A query without a data source uses its panel's.
+	for _, p := range doc["panels"].([]any) {
+		p := p.(map[string]any)
+		if _, ok := p["targets"]; ok && p["datasource"] == nil {
+			t.Errorf("%s: panel %q has queries but no data source", path, p["title"])
+		}
+	}
 	walk(doc, func(key string, val any) {
 		if key != "datasource" {
 			return
@@ -232,33 +240,83 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func TestIndentMatchesEncodingJSON(t *testing.T) {
+func TestEncodedDashboardHoldsTheSDKModel(t *testing.T) {
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cat := c.load(t)
+			models := map[string]func() (dashboard.Dashboard, error){
+				OverviewPath: func() (dashboard.Dashboard, error) { return overview(cat) },
+			}
+			for _, team := range cat.Teams {
+				if kpis := cat.TeamKPIs(team.Name); len(kpis) > 0 {
+					models[TeamPath(team.Name)] = func() (dashboard.Dashboard, error) { return teamDashboard(team, kpis) }
+				}
+			}
+			docs := dashboardFiles(t, generate(t, cat))
+			for path, build := range models {
+				d, err := build()
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The SDK's own marshalling, less the panel defaults the
+				// encoder leaves to Grafana.
+				sdk, err := json.Marshal(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want map[string]any
+				if err := json.Unmarshal(sdk, &want); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range want["panels"].([]any) {
+					p := p.(map[string]any)
+					if p["transparent"] == false {
+						delete(p, "transparent")
+					}
+					if p["repeatDirection"] == "h" {
+						delete(p, "repeatDirection")
+					}
+				}
+				if !reflect.DeepEqual(docs[path], want) {
+					t.Errorf("%s does not hold the dashboard the SDK marshals", path)
+				}
+			}
+		})
+	}
+}
+
+func TestLayoutIndentsSettingsAndPutsOnePanelOnEachLine(t *testing.T) {
 	for _, c := range testCatalogs(t) {
 		for _, f := range generate(t, c.load(t)) {
 			if !strings.HasSuffix(f.Path, ".json") {
 				continue
 			}
-			var compact bytes.Buffer
-			if err := json.Compact(&compact, f.Data); err != nil {
-				t.Fatal(err)
+			text := string(f.Data)
+			head, panels, ok := strings.Cut(text, "\n  \"panels\": [\n")
+			if !ok || !strings.HasSuffix(panels, "\n  ]\n}\n") {
+				t.Errorf("%s: no panels list closing the document", f.Path)
+				continue
 			}
-			var want bytes.Buffer
+			// The settings are laid out exactly as json.Indent does.
+			settings := strings.TrimSuffix(head, ",") + "\n}"
+			var compact, want bytes.Buffer
+			if err := json.Compact(&compact, []byte(settings)); err != nil {
+				t.Fatalf("%s: settings: %v", f.Path, err)
+			}
 			if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
 				t.Fatal(err)
 			}
-			want.WriteByte('\n')
-			if got := indent(append(compact.Bytes(), '\n')); !bytes.Equal(got, want.Bytes()) {
-				t.Errorf("%s: indent differs from json.Indent", f.Path)
+			if settings != want.String() {
+				t.Errorf("%s: settings are not indented by two spaces", f.Path)
 			}
-		}
-	}
-	for _, src := range []string{`{}`, `[]`, `{"a":[],"b":{},"c":"x\"y,{}[]:\\","d":[1,{"e":null}],"f":"\\\"q\\\\","g":""}`} {
-		var want bytes.Buffer
-		if err := json.Indent(&want, []byte(src), "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		if got := indent([]byte(src)); string(got) != want.String() {
-			t.Errorf("indent(%s) = %s, want %s", src, got, want.String())
+			for i, line := range strings.Split(strings.TrimSuffix(panels, "\n  ]\n}\n"), "\n") {
+				panel := strings.TrimSuffix(strings.TrimPrefix(line, "    "), ",")
+				compact.Reset()
+				if err := json.Compact(&compact, []byte(panel)); err != nil || compact.String() != panel || panel[0] != '{' {
+					t.Errorf("%s: line %d of the panels is not one compact panel: %.80s", f.Path, i, line)
+					break
+				}
+			}
 		}
 	}
 }
