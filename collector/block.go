@@ -5,9 +5,6 @@ import (
 	"compress/flate"
 	"sync"
 	"time"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 )
 
 // block is the exposition of one KPI run, encoded once when the run ends and
@@ -21,8 +18,8 @@ type block struct {
 	maxAge time.Duration // after at+maxAge the block is no longer served
 	text   []byte
 
-	mu  sync.Mutex
-	mfs []*dto.MetricFamily // kept until the OpenMetrics form exists
+	mu     sync.Mutex
+	makeOM func() []byte // kept until the OpenMetrics form exists
 
 	om                 lazyBytes
 	textDeflate, omDef lazyBytes
@@ -39,14 +36,10 @@ func (l *lazyBytes) get(f func() []byte) []byte {
 	return l.b
 }
 
-func newBlock(kpi string, at time.Time, maxAge time.Duration, mfs []*dto.MetricFamily) (*block, error) {
-	var buf bytes.Buffer
-	for _, mf := range mfs {
-		if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
-			return nil, err
-		}
-	}
-	return &block{kpi: kpi, at: at, maxAge: maxAge, text: buf.Bytes(), mfs: mfs}, nil
+// newBlock publishes text; makeOM writes the same series in OpenMetrics when
+// that form is first needed.
+func newBlock(kpi string, at time.Time, maxAge time.Duration, text []byte, makeOM func() []byte) *block {
+	return &block{kpi: kpi, at: at, maxAge: maxAge, text: text, makeOM: makeOM}
 }
 
 // fresh reports whether the block may still be served at now.
@@ -60,15 +53,13 @@ func (b *block) bytes(openMetrics bool) []byte {
 	}
 	return b.om.get(func() []byte {
 		b.mu.Lock()
-		mfs := b.mfs
-		b.mfs = nil
+		makeOM := b.makeOM
+		b.makeOM = nil // lets the run's series go
 		b.mu.Unlock()
-		var buf bytes.Buffer
-		for _, mf := range mfs {
-			// The families passed text encoding; OpenMetrics accepts the same gauges.
-			_, _ = expfmt.MetricFamilyToOpenMetrics(&buf, mf)
+		if makeOM == nil {
+			return nil
 		}
-		return buf.Bytes()
+		return makeOM()
 	})
 }
 

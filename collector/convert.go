@@ -322,8 +322,19 @@ func (a *labelArena) take(labels []labelHolder) []string {
 	return out
 }
 
-// convertRows reads every row of a KPI query into res.
-func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
+// lineSink receives the text exposition of a run's series as their rows are
+// scanned.
+type lineSink struct {
+	f   *gaugeFamily
+	buf []byte
+	// series is how many series the previous run exported, to size the
+	// run's tables once instead of growing them.
+	series int
+}
+
+// convertRows reads every row of a KPI query into res. With out set, it also
+// appends each exported series' sample line to out.buf.
+func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) error {
 	intern := map[string]string{}
 	r, err := newRowReader(rows, k.Labels, k.Value, intern)
 	if r != nil {
@@ -334,6 +345,11 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
 	}
 	arena := labelArena{n: len(k.Labels)}
 	set := newLabelSet(func(i int32) []string { return res.Series[i].Labels })
+	if out != nil && out.series > 0 {
+		hint := min(out.series, k.MaxSeries)
+		res.Series = make([]Series, 0, hint)
+		set.first = make(map[uint64]int32, hint)
+	}
 	st := &res.Stats
 	for rows.Next() {
 		st.Rows++
@@ -360,8 +376,12 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
 			st.OverLimit++
 			continue
 		}
-		res.Series = append(res.Series, Series{Labels: arena.take(r.labels), Value: r.value.v})
+		labels := arena.take(r.labels)
+		res.Series = append(res.Series, Series{Labels: labels, Value: r.value.v})
 		set.add(h, int32(len(res.Series)-1))
+		if out != nil {
+			out.buf = out.f.appendSample(out.buf, labels, r.value.v, false)
+		}
 	}
 	st.Exported = len(res.Series)
 	return nil

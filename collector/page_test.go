@@ -28,11 +28,7 @@ func testPage(t testing.TB, kpis, series int, at time.Time) *page {
 			res.Series = append(res.Series, Series{Labels: []string{fmt.Sprintf("store%04d", i/100), fmt.Sprintf("product%03d", i%100)},
 				Value: float64(i) * 1.5, Target: 1000, HasTarget: i%2 == 0})
 		}
-		b, err := r.encode(res, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		blocks = append(blocks, b)
+		blocks = append(blocks, r.encode(res, at))
 	}
 	live := prometheus.NewRegistry()
 	live.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "kpi_exporter_catalog_kpis", Help: "KPIs."}))

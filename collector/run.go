@@ -14,6 +14,12 @@ import (
 // not fail the run: the values come back without targets and
 // Result.TargetErr says why.
 func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) (*Result, error) {
+	return runOnce(ctx, k, srcs, nil)
+}
+
+// runOnce is RunOnce that, with out set, streams the value lines into out
+// while it scans (see runner.run).
+func runOnce(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, out *lineSink) (*Result, error) {
 	start := time.Now()
 	src := srcs[k.Source]
 	if src == nil {
@@ -21,7 +27,7 @@ func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map
 	}
 	res := &Result{}
 	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
-		if err := convertRows(rows, k, res); err != nil {
+		if err := convertRows(rows, k, res, out); err != nil {
 			return runErrorFor(src, err)
 		}
 		return nil

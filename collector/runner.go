@@ -6,12 +6,8 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"maps"
-	"slices"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -30,10 +26,10 @@ type runner struct {
 	clock  Clock
 	logger *slog.Logger
 
-	valueDesc, targetDesc *prometheus.Desc
-	// labelOrder indexes k.Labels in label-name order, the order in which
-	// client_golang sorts a family's metrics.
-	labelOrder []int
+	value, target *gaugeFamily
+	// lastSeries and lastText size the next run's tables and buffer; only
+	// the loop's goroutine uses them.
+	lastSeries, lastText int
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -57,7 +53,7 @@ type runState struct {
 }
 
 func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, key string, clock Clock, logger *slog.Logger) *runner {
-	constLabels := prometheus.Labels(cat.Global.Labels)
+	constLabels := cat.Global.Labels
 	help := k.Help
 	if help == "" {
 		help = "KPI " + k.Name + "."
@@ -66,19 +62,13 @@ func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, ke
 	for _, r := range catalog.Reasons {
 		errs[r] = 0
 	}
-	order := make([]int, len(k.Labels))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(k.Labels[a], k.Labels[b]) })
 	return &runner{
-		labelOrder: order,
-		k:          k, cat: cat, srcs: srcs, key: key, clock: clock,
-		logger:     logger.With("kpi", k.Name, "source", k.Source),
-		valueDesc:  prometheus.NewDesc(k.MetricName(), help, k.Labels, constLabels),
-		targetDesc: prometheus.NewDesc(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
-		done:       make(chan struct{}),
-		state:      runState{started: clock.Now(), errors: errs},
+		k: k, cat: cat, srcs: srcs, key: key, clock: clock,
+		logger: logger.With("kpi", k.Name, "source", k.Source),
+		value:  newGaugeFamily(k.MetricName(), help, k.Labels, constLabels),
+		target: newGaugeFamily(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
+		done:   make(chan struct{}),
+		state:  runState{started: clock.Now(), errors: errs},
 	}
 }
 
@@ -144,7 +134,7 @@ func (r *runner) runOnce(ctx context.Context) <-chan struct{} {
 		r.mu.Unlock()
 		return back
 	}
-	res, err := RunOnce(ctx, r.cat, r.k, r.srcs)
+	res, text, err := r.run(ctx)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil // stopped by a reload or shutdown
 	}
@@ -154,11 +144,7 @@ func (r *runner) runOnce(ctx context.Context) <-chan struct{} {
 		return nil
 	}
 	src.report(end, true, r.k.Interval.D())
-	b, berr := r.encode(res, end)
-	if berr != nil {
-		r.failed(now, end, &RunError{Reason: catalog.ReasonScan, msg: "encode series: " + berr.Error(), err: berr, Reached: true})
-		return nil
-	}
+	b := r.newBlock(res, text, end)
 	r.mu.Lock()
 	st := &r.state
 	st.runs++
@@ -209,49 +195,66 @@ func (r *runner) failed(start, end time.Time, err error) {
 	r.logger.Warn("kpi run failed", "reason", reason, "err", err)
 }
 
-// encode turns a run's series into a block through client_golang: const
-// metrics, gathered by a registry of their own, encoded once.
-func (r *runner) encode(res *Result, at time.Time) (*block, error) {
-	// The registry sorts each family's metrics by label values. Sorting the
-	// series first, on plain strings and in the same order, leaves it an
-	// already sorted slice, which its pdqsort passes through in linear time.
-	slices.SortFunc(res.Series, func(a, b Series) int {
-		for _, i := range r.labelOrder {
-			if c := strings.Compare(a.Labels[i], b.Labels[i]); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
-	reg := prometheus.NewRegistry()
-	if err := reg.Register(seriesCollector{r: r, res: res}); err != nil {
-		return nil, err
-	}
-	mfs, err := reg.Gather()
+// run runs the KPI once and writes its text exposition as the rows arrive:
+// each value line while its row is scanned, the target lines once the
+// targets are known. Nothing is sorted: the text format and OpenMetrics do
+// not order a family's samples, and the row order is what the SQL chose.
+func (r *runner) run(ctx context.Context) (*Result, []byte, error) {
+	out := &lineSink{f: r.value, series: r.lastSeries}
+	out.buf = make([]byte, 0, r.lastText+r.lastText/8+len(r.value.head[0]))
+	out.buf = r.value.appendHeader(out.buf, false)
+	res, err := runOnce(ctx, r.k, r.srcs, out)
 	if err != nil {
-		return nil, err
+		return res, nil, err
 	}
-	return newBlock(r.k.Name, at, r.k.MaxAge.D(), mfs)
+	if len(res.Series) == 0 {
+		out.buf = out.buf[:0] // no family without samples, as client_golang
+	}
+	out.buf = r.appendTargets(out.buf, res.Series, false)
+	r.lastSeries, r.lastText = len(res.Series), len(out.buf)
+	return res, out.buf, nil
 }
 
-// seriesCollector emits one run's series as const gauges.
-type seriesCollector struct {
-	r   *runner
-	res *Result
+// appendTargets appends the target family's lines, for the series that have
+// a target.
+func (r *runner) appendTargets(b []byte, series []Series, om bool) []byte {
+	head := false
+	for i := range series {
+		s := &series[i]
+		if !s.HasTarget {
+			continue
+		}
+		if !head {
+			b, head = r.target.appendHeader(b, om), true
+		}
+		b = r.target.appendSample(b, s.Labels, s.Target, om)
+	}
+	return b
 }
 
-func (c seriesCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.r.valueDesc
-	ch <- c.r.targetDesc
-}
-
-func (c seriesCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range c.res.Series {
-		ch <- prometheus.MustNewConstMetric(c.r.valueDesc, prometheus.GaugeValue, s.Value, s.Labels...)
-		if s.HasTarget {
-			ch <- prometheus.MustNewConstMetric(c.r.targetDesc, prometheus.GaugeValue, s.Target, s.Labels...)
+// exposition writes a run's series whole: the value family, then the target
+// family, each only if it has samples.
+func (r *runner) exposition(series []Series, om bool) []byte {
+	var b []byte
+	if len(series) > 0 {
+		b = r.value.appendHeader(b, om)
+		for i := range series {
+			b = r.value.appendSample(b, series[i].Labels, series[i].Value, om)
 		}
 	}
+	return r.appendTargets(b, series, om)
+}
+
+// encode makes the block of a result whose text was not streamed.
+func (r *runner) encode(res *Result, at time.Time) *block {
+	return r.newBlock(res, r.exposition(res.Series, false), at)
+}
+
+// newBlock makes the block of a run from its text; the OpenMetrics form is
+// written from the same series when first needed.
+func (r *runner) newBlock(res *Result, text []byte, at time.Time) *block {
+	series := res.Series
+	return newBlock(r.k.Name, at, r.k.MaxAge.D(), text, func() []byte { return r.exposition(series, true) })
 }
 
 // snapshot returns the KPI's state and its block if it may be served at now.
