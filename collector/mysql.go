@@ -21,6 +21,10 @@ type mysqlDialect struct{}
 
 var _ Dialect = mysqlDialect{}
 
+var _ serverTimed = mysqlDialect{}
+
+func (mysqlDialect) serverEnforcesTimeout() {}
+
 // MySQL and MariaDB error numbers.
 const (
 	mysqlErrUnknownSystemVariable = 1193

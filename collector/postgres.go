@@ -22,6 +22,10 @@ type postgresDialect struct{}
 
 var _ Dialect = postgresDialect{}
 
+var _ serverTimed = postgresDialect{}
+
+func (postgresDialect) serverEnforcesTimeout() {}
+
 // pgQueryCanceled is SQLSTATE query_canceled, which statement_timeout raises.
 const pgQueryCanceled = "57014"
 

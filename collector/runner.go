@@ -98,6 +98,7 @@ func (r *runner) loop(ctx context.Context) {
 	interval := r.k.Interval.D()
 	next := r.clock.Now().Add(r.phase())
 	var back <-chan struct{} // set while the source backs off
+	var retry <-chan time.Time
 	for {
 		woken := false
 		select {
@@ -108,9 +109,18 @@ func (r *runner) loop(ctx context.Context) {
 			// The source answers again: run now rather than an interval
 			// after the skipped slot, and keep one run per interval.
 			woken = true
+		case <-retry:
+			// The source's backoff, capped at this KPI's interval, is over:
+			// try it now, so the KPI recovers within one interval.
+			woken = true
 		}
-		back = r.runOnce(ctx)
+		var retryAt time.Time
+		back, retryAt = r.runOnce(ctx)
 		now := r.clock.Now()
+		retry = nil
+		if !retryAt.IsZero() {
+			retry = r.clock.After(retryAt.Sub(now))
+		}
 		if woken {
 			next = now
 		}
@@ -123,27 +133,27 @@ func (r *runner) loop(ctx context.Context) {
 
 // runOnce runs the KPI, unless its source is backing off, and records the
 // outcome. When it skips the run, it returns a channel that is closed once the
-// source answers again.
-func (r *runner) runOnce(ctx context.Context) <-chan struct{} {
+// source answers again, and the time at which the KPI may retry on its own.
+func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	now := r.clock.Now()
 	src := r.srcs[r.k.Source]
-	if ok, back := src.allow(now); !ok {
+	if ok, back, retryAt := src.allow(now, r.k.Interval.D()); !ok {
 		r.mu.Lock()
 		r.state.up, r.state.lastRun = false, now
 		r.state.lastErr = "source " + src.Name() + " is down; waiting before the next attempt"
 		r.mu.Unlock()
-		return back
+		return back, retryAt
 	}
 	res, text, err := r.run(ctx)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return nil // stopped by a reload or shutdown
+		return nil, time.Time{} // stopped by a reload or shutdown
 	}
 	end := r.clock.Now()
 	if err != nil {
 		r.failed(now, end, err)
-		return nil
+		return nil, time.Time{}
 	}
-	src.report(end, true, r.k.Interval.D())
+	src.report(now, true)
 	b := r.newBlock(res, text, end)
 	r.mu.Lock()
 	st := &r.state
@@ -174,7 +184,7 @@ func (r *runner) runOnce(ctx context.Context) <-chan struct{} {
 	} else if s.TargetSkipped > 0 {
 		r.logger.Warn("target rows skipped", "rows", s.TargetRows, "skipped", s.TargetSkipped)
 	}
-	return nil
+	return nil, time.Time{}
 }
 
 func (r *runner) failed(start, end time.Time, err error) {
@@ -185,7 +195,7 @@ func (r *runner) failed(start, end time.Time, err error) {
 	}
 	// The backoff counts from the start of the attempt, so that with a backoff
 	// capped at the interval the KPI's next slot is always allowed to retry.
-	r.srcs[r.k.Source].report(start, reached, r.k.Interval.D())
+	r.srcs[r.k.Source].report(start, reached)
 	r.mu.Lock()
 	st := &r.state
 	st.runs++

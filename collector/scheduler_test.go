@@ -282,14 +282,14 @@ kpis:
 
 func TestBackoffOfADownSource(t *testing.T) {
 	src := &Source{}
-	s := allowOnly{src}
+	s := allowOnly{src, 10 * time.Second}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if !s.allow(now) {
 		t.Fatal("an untried source must be tried")
 	}
 	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second}
 	for i, w := range want {
-		s.report(now, false, 10*time.Second)
+		src.report(now, false)
 		if s.allow(now.Add(w - time.Millisecond)) {
 			t.Fatalf("failure %d: allowed before %v", i+1, w)
 		}
@@ -297,8 +297,8 @@ func TestBackoffOfADownSource(t *testing.T) {
 			t.Fatalf("failure %d: not allowed after %v", i+1, w)
 		}
 	}
-	_, back := src.allow(now.Add(time.Millisecond))
-	s.report(now, true, 10*time.Second)
+	_, back, _ := src.allow(now.Add(time.Millisecond), 10*time.Second)
+	src.report(now, true)
 	if !s.allow(now) {
 		t.Fatal("a source that answered is tried at once")
 	}
@@ -310,15 +310,51 @@ func TestBackoffOfADownSource(t *testing.T) {
 	if up, tried := src.Up(); !up || !tried {
 		t.Fatal("source not up after success")
 	}
+	hourly := allowOnly{src, time.Hour}
 	for range 30 {
-		s.report(now, false, time.Hour)
+		src.report(now, false)
 	}
-	if s.allow(now.Add(backoffMax-time.Millisecond)) || !s.allow(now.Add(backoffMax)) {
+	if hourly.allow(now.Add(backoffMax-time.Millisecond)) || !hourly.allow(now.Add(backoffMax)) {
 		t.Fatal("backoff not capped at backoffMax")
 	}
 }
 
-// allowOnly is a Source whose allow returns only whether it allows.
-type allowOnly struct{ *Source }
+func TestSlowKPIFailureDoesNotHoldBackAFastKPI(t *testing.T) {
+	src := &Source{}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 5 { // a 10s KPI failed often: the source's backoff is long
+		src.report(now, false)
+	}
+	slow, fast := allowOnly{src, 10 * time.Second}, allowOnly{src, time.Second}
+	if slow.allow(now.Add(5 * time.Second)) {
+		t.Fatal("the slow KPI retries before its backoff")
+	}
+	if !fast.allow(now.Add(time.Second)) {
+		t.Fatal("a 1s KPI waits longer than its own interval for a source another KPI found down")
+	}
+	ok, _, retryAt := src.allow(now.Add(500*time.Millisecond), time.Second)
+	if ok || !retryAt.Equal(now.Add(time.Second)) {
+		t.Fatalf("allow = %v, retry at %v; want a retry at %v", ok, retryAt, now.Add(time.Second))
+	}
+}
 
-func (a allowOnly) allow(now time.Time) bool { ok, _ := a.Source.allow(now); return ok }
+func TestClientDeadlineComesAfterTheServerLimit(t *testing.T) {
+	for _, d := range []Dialect{mysqlDialect{}, postgresDialect{}} {
+		if g := clientGrace(d, 2*time.Second); g != time.Second {
+			t.Errorf("%T: grace %v, want 1s after the server-side limit", d, g)
+		}
+	}
+	for _, d := range []Dialect{sqliteDialect{}, mssqlDialect{}} {
+		if g := clientGrace(d, 2*time.Second); g != 0 {
+			t.Errorf("%T: grace %v; only the client ends its queries, so no grace", d, g)
+		}
+	}
+}
+
+// allowOnly asks a Source whether a KPI of one interval may run.
+type allowOnly struct {
+	*Source
+	interval time.Duration
+}
+
+func (a allowOnly) allow(now time.Time) bool { ok, _, _ := a.Source.allow(now, a.interval); return ok }

@@ -27,15 +27,17 @@ type Source struct {
 	up       bool
 	tried    bool
 	failures int
-	retryAt  time.Time
+	failedAt time.Time     // start of the last failed attempt
+	delay    time.Duration // backoff after failedAt, before each KPI's own cap
 	// back is closed when the source answers again after being down, to
 	// wake the KPIs that skipped their run while it backed off.
 	back chan struct{}
 }
 
 // Backoff of a source that is down: the first retry after backoffBase, then
-// doubling up to backoffMax (and never more than the interval of the KPI that
-// failed, so that a KPI recovers within one interval of the source).
+// doubling up to backoffMax. Each KPI caps the wait at its own interval, so
+// that a slow KPI's failure never holds back a fast KPI on the same source
+// and every KPI retries within one of its intervals.
 const (
 	backoffBase = time.Second
 	backoffMax  = time.Minute
@@ -100,28 +102,34 @@ func (s *Source) Up() (up, tried bool) {
 	return s.up, s.tried
 }
 
-// allow reports whether a KPI may try the source now: false while a source
-// that is down backs off. A KPI that may not try gets a channel that is
-// closed when the source answers again.
-func (s *Source) allow(now time.Time) (bool, <-chan struct{}) {
+// allow reports whether a KPI with the given interval may try the source
+// now: false while a source that is down backs off. A KPI that may not try
+// gets a channel that is closed when the source answers again, and the time
+// at which it may try itself.
+func (s *Source) allow(now time.Time, interval time.Duration) (bool, <-chan struct{}, time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.up || !s.tried || !now.Before(s.retryAt) {
-		return true, nil
+	if s.up || !s.tried {
+		return true, nil, time.Time{}
+	}
+	retryAt := s.failedAt.Add(min(s.delay, max(interval, backoffBase)))
+	if !now.Before(retryAt) {
+		return true, nil, time.Time{}
 	}
 	if s.back == nil {
 		s.back = make(chan struct{})
 	}
-	return false, s.back
+	return false, s.back, retryAt
 }
 
-// report records the outcome of reaching the source. limit caps the backoff.
-func (s *Source) report(now time.Time, reached bool, limit time.Duration) {
+// report records the outcome of an attempt to reach the source that started
+// at start.
+func (s *Source) report(start time.Time, reached bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tried = true
 	if reached {
-		s.up, s.failures, s.retryAt = true, 0, time.Time{}
+		s.up, s.failures, s.delay = true, 0, 0
 		if s.back != nil {
 			close(s.back)
 			s.back = nil
@@ -130,15 +138,14 @@ func (s *Source) report(now time.Time, reached bool, limit time.Duration) {
 	}
 	s.up = false
 	s.failures++
-	d := backoffBase << min(s.failures-1, 16)
-	d = min(d, backoffMax, max(limit, backoffBase))
-	s.retryAt = now.Add(d)
+	s.delay = min(backoffBase<<min(s.failures-1, 16), backoffMax)
+	s.failedAt = start
 }
 
 // query runs one statement in a read-only transaction under timeout and
 // hands the rows to scan. The transaction is always rolled back.
 func (s *Source) query(ctx context.Context, query string, timeout time.Duration, scan func(*sql.Rows) error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout+clientGrace(s.dialect, timeout))
 	defer cancel()
 	select {
 	case s.sem <- struct{}{}:
@@ -189,4 +196,21 @@ func (s *Source) classify(ctx context.Context, err error, fallback string) strin
 
 func (s *Source) fail(reason, what string, err error) *RunError {
 	return &RunError{Reason: reason, msg: what + ": " + s.redact.String(err.Error()), err: err}
+}
+
+// serverTimed is implemented by dialects whose server ends a query at its
+// timeout by itself (MySQL/MariaDB, PostgreSQL).
+type serverTimed interface{ serverEnforcesTimeout() }
+
+// clientGrace is how much later than the server-side limit the client gives
+// up. The server ends a slow or blocked query cleanly and the connection goes
+// back to the pool; were the client's deadline the same, the pool would drop
+// a connection whose server session still runs and dial another, so the
+// server would see more connections than max_open_conns. The client deadline
+// stays the backstop for a server that never answers.
+func clientGrace(d Dialect, timeout time.Duration) time.Duration {
+	if _, ok := d.(serverTimed); !ok {
+		return 0
+	}
+	return min(max(timeout/2, 100*time.Millisecond), 5*time.Second)
 }
