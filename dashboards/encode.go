@@ -65,7 +65,7 @@ func (e *encoder) encode(d dashboard.Dashboard) ([]byte, error) {
 			e.buf.WriteString("\n    ")
 			var err error
 			if p.Panel != nil {
-				err = e.enc.Encode(withoutDefaults(*p.Panel))
+				err = e.enc.Encode(panelView(withoutDefaults(*p.Panel)))
 			} else {
 				err = e.enc.Encode(p.RowPanel)
 			}
@@ -91,4 +91,42 @@ func withoutDefaults(p dashboard.Panel) dashboard.Panel {
 		p.RepeatDirection = nil
 	}
 	return p
+}
+
+// panelJSON holds a panel whose links are written as Grafana writes panel
+// links, a title and a URL, rather than as the SDK's DashboardLink, whose
+// nine other fields only apply to links in a dashboard's header. On the
+// overview of a large catalog they were an eighth of the file. The "links"
+// key moves to the end of the panel.
+type panelJSON struct {
+	dashboard.Panel
+	Links []panelLink `json:"links,omitempty"`
+}
+
+type panelLink struct {
+	Title string  `json:"title"`
+	URL   *string `json:"url,omitempty"`
+}
+
+// panelView returns the panel with its links written plainly when every link
+// is a plain title and URL; otherwise the panel unchanged.
+func panelView(p dashboard.Panel) any {
+	if len(p.Links) == 0 {
+		return p
+	}
+	links := make([]panelLink, len(p.Links))
+	for i, l := range p.Links {
+		if !plainLink(l) {
+			return p
+		}
+		links[i] = panelLink{Title: l.Title, URL: l.Url}
+	}
+	return panelJSON{Panel: p, Links: links}
+}
+
+// plainLink reports whether a link sets nothing but its title and URL.
+func plainLink(l dashboard.DashboardLink) bool {
+	return l.Type == "" && l.Icon == "" && l.Tooltip == "" && len(l.Tags) == 0 && !l.AsDropdown &&
+		(l.Placement == nil || *l.Placement == dashboard.DashboardLinkPlacementInControlsMenu) &&
+		!l.TargetBlank && !l.IncludeVars && !l.KeepTime
 }

@@ -259,7 +259,8 @@ func TestEncodedDashboardHoldsTheSDKModel(t *testing.T) {
 					t.Fatal(err)
 				}
 				// The SDK's own marshalling, less the panel defaults the
-				// encoder leaves to Grafana.
+				// encoder leaves to Grafana and the fields of a panel link
+				// that only apply to dashboard links.
 				sdk, err := json.Marshal(d)
 				if err != nil {
 					t.Fatal(err)
@@ -275,6 +276,15 @@ func TestEncodedDashboardHoldsTheSDKModel(t *testing.T) {
 					}
 					if p["repeatDirection"] == "h" {
 						delete(p, "repeatDirection")
+					}
+					links, _ := p["links"].([]any)
+					for _, l := range links {
+						l := l.(map[string]any)
+						for k, v := range l {
+							if k != "title" && k != "url" && (v == "" || v == false || v == "inControlsMenu" || reflect.DeepEqual(v, []any{})) {
+								delete(l, k)
+							}
+						}
 					}
 				}
 				if !reflect.DeepEqual(docs[path], want) {
@@ -346,5 +356,31 @@ func TestProvisioningLoadsTheGeneratedDashboards(t *testing.T) {
 	if doc.APIVersion != 1 || len(doc.Providers) != 1 || doc.Providers[0].Type != "file" ||
 		doc.Providers[0].Options["path"] != ProvisioningDir {
 		t.Errorf("provisioning = %+v, want apiVersion 1 and one file provider reading %s", doc, ProvisioningDir)
+	}
+}
+
+func TestPanelLinksAreWrittenPlainlyOnlyWhenNothingElseIsSet(t *testing.T) {
+	url := "/d/x"
+	for _, c := range []struct {
+		name  string
+		link  dashboard.DashboardLink
+		plain bool
+	}{
+		{"title and URL are written alone", *dashboard.NewDashboardLink(), true},
+		{"a link opening a new tab keeps every field", dashboard.DashboardLink{TargetBlank: true}, false},
+		{"a link keeping the time range keeps every field", dashboard.DashboardLink{KeepTime: true}, false},
+		{"a link with tags keeps every field", dashboard.DashboardLink{Tags: []string{"a"}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.link.Title, c.link.Url = "Details", &url
+			data, err := json.Marshal(panelView(dashboard.Panel{Type: "stat", Links: []dashboard.DashboardLink{c.link}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := strings.Contains(string(data), `"links":[{"title":"Details","url":"/d/x"}]`)
+			if plain != c.plain {
+				t.Errorf("links written plainly = %v, want %v: %s", plain, c.plain, data)
+			}
+		})
 	}
 }
