@@ -77,7 +77,8 @@ func Build(c *catalog.Catalog) (*Set, error) {
 		byGroup := map[string]int{}
 		for _, k := range r.kpis {
 			rs := newKPICtx(c, k).rules()
-			r.errs.add(k.Name, v.rules(rs))
+			errs := v.rules(rs)
+			r.errs.add(k.Name, errs)
 			g := GroupName(k.Team, k.Group)
 			j, ok := byGroup[g]
 			if !ok {
@@ -86,9 +87,11 @@ func Build(c *catalog.Catalog) (*Set, error) {
 				r.file.Groups = append(r.file.Groups, rulefmt.RuleGroup{Name: g})
 				r.file.body = append(r.file.body, nil)
 			}
-			chunk, errs := encodeChecked(g, rs)
-			r.errs.add(k.Name, errs)
-			r.file.body[j] = append(r.file.body[j], chunk...)
+			if len(errs) == 0 {
+				body, err := appendRules(r.file.body[j], rs)
+				r.errs.add(k.Name, []error{err})
+				r.file.body[j] = body
+			}
 			r.file.Groups[j].Rules = append(r.file.Groups[j].Rules, rs...)
 			for range rs {
 				r.file.kpiOf[g] = append(r.file.kpiOf[g], k.Name)
@@ -112,8 +115,8 @@ func Build(c *catalog.Catalog) (*Set, error) {
 	}
 	if cal := calendarRules(used); len(cal) > 0 {
 		errs.add("", newValidator().rules(cal))
-		chunk, cerrs := encodeChecked(calendarGroup, cal)
-		errs.add("", cerrs)
+		chunk, err := appendRules(nil, cal)
+		errs.add("", []error{err})
 		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}, body: [][]byte{chunk}}}, s.Files...)
 	}
 	errs.add("", newValidator().unique(s.Files))
@@ -188,30 +191,6 @@ func groupHead(name string) ([]byte, error) {
 		return nil, err
 	}
 	return []byte("  - name: " + strings.TrimSuffix(string(n), "\n") + "\n    rules:\n"), nil
-}
-
-// encodeChecked renders one KPI's rules as they will sit in the file and
-// loads the rendered bytes back with rulefmt (loadRules). Validating KPI by
-// KPI names the culprit and keeps the cost linear; the file is then made of
-// the very bytes validated here.
-func encodeChecked(group string, rs []rulefmt.Rule) ([]byte, []error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(rs); err != nil {
-		return nil, []error{fmt.Errorf("encode rules: %w", err)}
-	}
-	if err := enc.Close(); err != nil {
-		return nil, []error{fmt.Errorf("encode rules: %w", err)}
-	}
-	out := make([]byte, 0, buf.Len()+buf.Len()/4)
-	for line := range bytes.Lines(buf.Bytes()) {
-		if len(bytes.TrimSpace(line)) > 0 {
-			out = append(out, rulesIndent...)
-		}
-		out = append(out, line...)
-	}
-	return out, loadRules(buf.Bytes(), rs)
 }
 
 // Encode renders a rule file, headed, as Prometheus reads it, from the

@@ -1,18 +1,15 @@
 package rules
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"reflect"
 	"strings"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
-	"gopkg.in/yaml.v3"
 )
 
 // ErrInvalidRule is wrapped by every error that rejects a generated rule.
@@ -45,18 +42,19 @@ func newValidator() validator {
 	return validator{p: parser.NewParser(parser.Options{})}
 }
 
-// rules checks what a careful reviewer would add to what Prometheus checks
-// when it loads a rule file (parseFile does that): the expression parses,
-// alerts end in a comparison, only functions that Prometheus 2.42 knows,
-// counter functions only on counters, label names and values valid, no
-// $value in labels. It parses each expression once.
+// rules validates each rule as Prometheus does when it loads a rule file
+// (rulefmt's Rule.Validate: names, expression, labels, annotations and their
+// templates) and checks what a careful reviewer would add: alerts end in a
+// comparison, only functions that Prometheus 2.42 knows, counter functions
+// only on counters, label names and values valid, no $value in labels. It
+// parses each expression once, for both.
 func (v validator) rules(rs []rulefmt.Rule) []error {
 	var errs []error
 	for i := range rs {
 		r := &rs[i]
 		name := r.Record + r.Alert
 		for k, val := range r.Labels {
-			if !model.LegacyValidation.IsValidLabelName(k) || !model.LabelValue(val).IsValid() {
+			if !model.LegacyValidation.IsValidLabelName(k) || k == model.MetricNameLabel || !model.LabelValue(val).IsValid() {
 				errs = append(errs, fmt.Errorf("rule %s: invalid label %s=%q", name, k, val))
 			}
 		}
@@ -64,8 +62,8 @@ func (v validator) rules(rs []rulefmt.Rule) []error {
 			errs = append(errs, fmt.Errorf("rule %s: invalid recording rule name", name))
 		}
 		expr, err := v.p.ParseExpr(r.Expr)
+		errs = append(errs, v.rulefmt(r, expr, err)...)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("rule %s: could not parse expression: %w", name, err))
 			continue
 		}
 		if r.Alert != "" && !endsInComparison(expr) {
@@ -161,38 +159,47 @@ func parseFile(f RuleFile, data []byte) []error {
 	return errs
 }
 
-// loadRules decodes rendered rules strictly into rulefmt's types, requires
-// them to be exactly the rules that were rendered, and validates each with
-// rulefmt as Prometheus does when it loads a file: names, expression, labels,
-// annotations and their templates. Label and annotation values without a
-// template action cannot fail to parse as templates; they are checked for
-// valid names and values only (here and in validator.rules), which spares
-// Prometheus' per-string template set-up that otherwise dominates the cost.
-func loadRules(data []byte, want []rulefmt.Rule) []error {
-	var got []rulefmt.Rule
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&got); err != nil {
-		return []error{fmt.Errorf("load rendered rules: %w", err)}
-	}
-	if !reflect.DeepEqual(got, want) {
-		return []error{errors.New("rendered rules do not load back as the generated rules")}
-	}
-	p := parser.NewParser(parser.Options{})
+// rulefmt validates r with rulefmt's Rule.Validate, as Prometheus does when
+// it loads a rule file, answering its expression parse with the parse done
+// by rules. Label and annotation values without a template action cannot
+// fail to parse as templates; they are checked for valid names and values
+// only (here and in rules), which spares Prometheus' per-string template
+// set-up that otherwise dominates the cost. A recording rule keeps its
+// annotations, which Validate refuses.
+func (v validator) rulefmt(r *rulefmt.Rule, expr parser.Expr, err error) []error {
+	name := r.Record + r.Alert
 	var errs []error
-	for _, r := range got {
-		name := r.Record + r.Alert
-		for k := range r.Annotations {
-			if !model.LegacyValidation.IsValidLabelName(k) {
-				errs = append(errs, fmt.Errorf("rule %s: invalid annotation name %s", name, k))
-			}
+	for k := range r.Annotations {
+		if !model.LegacyValidation.IsValidLabelName(k) {
+			errs = append(errs, fmt.Errorf("rule %s: invalid annotation name %s", name, k))
 		}
-		r.Labels, r.Annotations = templated(r.Labels), templated(r.Annotations)
-		for _, we := range r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, p) {
-			errs = append(errs, fmt.Errorf("rule %s: %w", name, errors.Unwrap(&we)))
-		}
+	}
+	rc := *r
+	rc.Labels = templated(r.Labels)
+	if r.Alert != "" {
+		rc.Annotations = templated(r.Annotations)
+	}
+	for _, we := range rc.Validate(rulefmt.RuleNode{}, model.LegacyValidation, parsedExpr{Parser: v.p, text: r.Expr, expr: expr, err: err}) {
+		errs = append(errs, fmt.Errorf("rule %s: %w", name, errors.Unwrap(&we)))
 	}
 	return errs
+}
+
+// parsedExpr is a PromQL parser that answers ParseExpr for the one
+// expression it was given with the result of parsing it; any other input
+// goes to Parser.
+type parsedExpr struct {
+	parser.Parser
+	text string
+	expr parser.Expr
+	err  error
+}
+
+func (p parsedExpr) ParseExpr(input string) (parser.Expr, error) {
+	if input == p.text {
+		return p.expr, p.err
+	}
+	return p.Parser.ParseExpr(input)
 }
 
 // templated keeps the values that hold a template action.
@@ -214,6 +221,9 @@ type validationErrors []error
 
 func (v *validationErrors) add(kpi string, errs []error) {
 	for _, err := range errs {
+		if err == nil {
+			continue
+		}
 		if kpi != "" {
 			err = fmt.Errorf("kpi %s: %w", kpi, err)
 		}
