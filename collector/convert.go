@@ -334,6 +334,11 @@ type lineSink struct {
 
 // convertRows reads every row of a KPI query into res. With out set, it also
 // appends each exported series' sample line to out.buf.
+//
+// Until the KPI has max_series series, rows are kept without looking up
+// their labels, and the duplicates among them are dropped at the end (see
+// duplicates). The first row that would go over max_series drops them
+// early; from then on each row is looked up in a map.
 func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) error {
 	intern := map[string]string{}
 	r, err := newRowReader(rows, k.Labels, k.Value, intern)
@@ -345,12 +350,30 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) err
 	}
 	arena := labelArena{n: len(k.Labels)}
 	set := newLabelSet(func(i int32) []string { return res.Series[i].Labels })
+	var (
+		hashes []uint64 // of every series while unchecked
+		starts []int    // where each series' line starts in out.buf
+		mapped bool     // duplicates were dropped; set holds every series
+	)
 	if out != nil && out.series > 0 {
 		hint := min(out.series, k.MaxSeries)
 		res.Series = make([]Series, 0, hint)
-		set.first = make(map[uint64]int32, hint)
+		hashes = make([]uint64, 0, hint)
+		starts = make([]int, 0, hint)
 	}
 	st := &res.Stats
+	dropDuplicates := func() {
+		labels := func(i int) []string { return res.Series[i].Labels }
+		dups := duplicates(hashes, labels)
+		st.Duplicates += len(dups)
+		if len(dups) > 0 {
+			res.Series, hashes = dropPositions(res.Series, dups), dropPositions(hashes, dups)
+			if out != nil {
+				out.buf = dropLines(out.buf, starts, dups)
+			}
+		}
+		starts = nil
+	}
 	for rows.Next() {
 		st.Rows++
 		if err := r.scan(rows); err != nil {
@@ -368,23 +391,76 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) err
 			continue
 		}
 		h := set.hash(r.labels)
-		if set.lookup(h, r.labels) >= 0 {
-			st.Duplicates++
-			continue
+		if !mapped && len(res.Series) >= k.MaxSeries {
+			dropDuplicates()
+			set.first = make(map[uint64]int32, len(res.Series))
+			for i, h := range hashes {
+				set.add(h, int32(i))
+			}
+			hashes, mapped = nil, true
 		}
-		if len(res.Series) >= k.MaxSeries {
-			st.OverLimit++
-			continue
+		if mapped {
+			if set.lookup(h, r.labels) >= 0 {
+				st.Duplicates++
+				continue
+			}
+			if len(res.Series) >= k.MaxSeries {
+				st.OverLimit++
+				continue
+			}
+			set.add(h, int32(len(res.Series)))
+		} else {
+			hashes = append(hashes, h)
+			if out != nil {
+				starts = append(starts, len(out.buf))
+			}
 		}
 		labels := arena.take(r.labels)
 		res.Series = append(res.Series, Series{Labels: labels, Value: r.value.v})
-		set.add(h, int32(len(res.Series)-1))
 		if out != nil {
 			out.buf = out.f.appendSample(out.buf, labels, r.value.v, false)
 		}
 	}
+	if !mapped {
+		dropDuplicates()
+	}
 	st.Exported = len(res.Series)
 	return nil
+}
+
+// dropPositions removes the elements at the increasing positions drop.
+func dropPositions[T any](s []T, drop []int) []T {
+	w := drop[0]
+	for d, p := range drop {
+		end := len(s)
+		if d+1 < len(drop) {
+			end = drop[d+1]
+		}
+		w += copy(s[w:], s[p+1:end])
+	}
+	clear(s[w:])
+	return s[:w]
+}
+
+// dropLines removes from buf the lines that start at starts[p] for the
+// increasing positions p in drop; each line ends where the next one starts,
+// the last at the end of buf.
+func dropLines(buf []byte, starts []int, drop []int) []byte {
+	lineEnd := func(p int) int {
+		if p+1 < len(starts) {
+			return starts[p+1]
+		}
+		return len(buf)
+	}
+	w := starts[drop[0]]
+	for d, p := range drop {
+		end := len(buf)
+		if d+1 < len(drop) {
+			end = starts[drop[d+1]]
+		}
+		w += copy(buf[w:], buf[lineEnd(p):end])
+	}
+	return buf[:w]
 }
 
 // targetRows reads target SQL rows into a map from label-set hash to target.

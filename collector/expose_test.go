@@ -199,7 +199,7 @@ func TestStreamedRunMatchesClientGolang(t *testing.T) {
 		`INSERT INTO sales VALUES (1, 'north', 'say "hi"', 10), (2, 'south', 'C:\dir\', 2.5), (3, 'east', 'a
 b', '12.50'),
 		(4, 'north', 'say "hi"', 99), (5, 'west', 'x', NULL), (6, 'ost', 'x', 'lots'), (7, CAST(X'FF' AS TEXT), 'x', 1),
-		(8, NULL, '東京', -1e300), (9, 'far', 'y', 5), (10, 'farther', 'y', 6)`,
+		(8, NULL, '東京', -1e300), (9, 'far', 'y', 5), (10, 'farther', 'y', 6), (11, 'north', 'say "hi"', 1), (12, 'farther', 'y', 7)`,
 		"CREATE TABLE budgets (region TEXT, note TEXT, budget REAL)",
 		`INSERT INTO budgets VALUES ('north', 'say "hi"', 100), ('east', 'a
 b', 0.5), (NULL, '東京', 7), ('nowhere', 'z', 1)`,
@@ -227,7 +227,9 @@ kpis:
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Stats{Rows: 10, Exported: 5, Nulls: 1, NonNumeric: 1, Duplicates: 1, InvalidLabels: 1, OverLimit: 1, TargetRows: 4}
+		// Row 4 repeats row 1 before max_series is reached, row 11 after it;
+		// rows 10 and 12 are over it.
+		want := Stats{Rows: 12, Exported: 5, Nulls: 1, NonNumeric: 1, Duplicates: 2, InvalidLabels: 1, OverLimit: 2, TargetRows: 4}
 		res.Stats.Duration = 0
 		if res.Stats != want {
 			t.Fatalf("run %d: stats %+v, want %+v", run, res.Stats, want)

@@ -121,7 +121,8 @@ func FuzzConvertRows(f *testing.F) {
 		defer rows.Close()
 		k := &catalog.KPI{Name: "k", Labels: []string{"region"}, Value: "v", MaxSeries: int(maxSeries%8) + 1}
 		var res Result
-		if err := convertRows(rows, k, &res, nil); err != nil {
+		out := &lineSink{f: newGaugeFamily("k", "K.", k.Labels, nil), series: int(maxSeries % 3)}
+		if err := convertRows(rows, k, &res, out); err != nil {
 			t.Fatal(err)
 		}
 		if err := rows.Err(); err != nil {
@@ -136,6 +137,13 @@ func FuzzConvertRows(f *testing.F) {
 		}
 		if st.Exported != len(res.Series) || st.Exported > k.MaxSeries {
 			t.Fatalf("exported %d (%d series), max_series %d", st.Exported, len(res.Series), k.MaxSeries)
+		}
+		var want []byte
+		for _, s := range res.Series {
+			want = out.f.appendSample(want, s.Labels, s.Value, false)
+		}
+		if !bytes.Equal(out.buf, want) {
+			t.Fatalf("streamed lines\n%s\ndiffer from the exported series'\n%s", out.buf, want)
 		}
 		seen := map[string]bool{}
 		for _, s := range res.Series {
