@@ -59,6 +59,17 @@ func TestApplyKeepsWhatDidNotChange(t *testing.T) {
 			t.Fatal("changed KPI kept its old runner")
 		}
 	})
+	t.Run("new and changed KPIs are served as soon as the reload returns", func(t *testing.T) {
+		body, _ := scrape(t, c.Handler())
+		for _, want := range []string{"kpi_added 3", "kpi_changed 20"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("no %q right after the reload: a scrape would show the new catalog half collected", want)
+			}
+		}
+		if strings.Contains(body, "kpi_changed 2\n") {
+			t.Error("the changed KPI still serves its old definition's value")
+		}
+	})
 	t.Run("removed KPI stops", func(t *testing.T) {
 		select {
 		case <-oldRunners["removed"].done:

@@ -159,6 +159,16 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 			stopped = append(stopped, old)
 		}
 	}
+	if c.view.Load().cat != nil {
+		// A reload: run every new or changed KPI once before the new
+		// catalog is served, so that no scrape shows it half collected.
+		// The first start keeps its jitter instead, to spare the databases.
+		var wg sync.WaitGroup
+		for _, r := range started {
+			wg.Go(func() { r.prime(c.ctx) })
+		}
+		wg.Wait()
+	}
 	for _, r := range stopped {
 		r.stop()
 	}

@@ -33,6 +33,7 @@ type runner struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	primed bool // ran once before its loop started (set before start)
 
 	mu    sync.Mutex
 	state runState
@@ -80,6 +81,13 @@ func (r *runner) phase() time.Duration {
 	return time.Duration(h.Sum64() % uint64(span))
 }
 
+// prime runs the KPI once, before its loop starts; the loop's first run then
+// comes one interval later.
+func (r *runner) prime(ctx context.Context) {
+	r.runOnce(ctx)
+	r.primed = true
+}
+
 // start runs the loop in the background until stop.
 func (r *runner) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
@@ -97,6 +105,9 @@ func (r *runner) loop(ctx context.Context) {
 	defer close(r.done)
 	interval := r.k.Interval.D()
 	next := r.clock.Now().Add(r.phase())
+	if r.primed {
+		next = r.clock.Now().Add(interval)
+	}
 	var back <-chan struct{} // set while the source backs off
 	var retry <-chan time.Time
 	for {
@@ -138,8 +149,12 @@ func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	now := r.clock.Now()
 	src := r.srcs[r.k.Source]
 	if ok, back, retryAt := src.allow(now, r.k.Interval.D()); !ok {
+		// The run is skipped, not sent: another KPI found the source
+		// unreachable moments ago. It still counts as this KPI's connection
+		// error, so its error rate and alerts tell the truth.
 		r.mu.Lock()
 		r.state.up, r.state.lastRun = false, now
+		r.state.errors[catalog.ReasonConnection]++
 		r.state.lastErr = "source " + src.Name() + " is down; waiting before the next attempt"
 		r.mu.Unlock()
 		return back, retryAt
