@@ -234,16 +234,6 @@ func newLabelSet(series func(int32) []string) *labelSet {
 	return &labelSet{seed: maphash.MakeSeed(), first: map[uint64]int32{}, series: series}
 }
 
-func (s *labelSet) hash(labels []labelHolder) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	for i := range labels {
-		h.WriteString(labels[i].s)
-		h.WriteByte(0xff)
-	}
-	return h.Sum64()
-}
-
 func hashStrings(seed maphash.Seed, labels []string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(seed)
@@ -256,15 +246,6 @@ func hashStrings(seed maphash.Seed, labels []string) uint64 {
 
 func joinKey(labels []string) string { return strings.Join(labels, "\xff") }
 
-func holdersEqual(a []labelHolder, b []string) bool {
-	for i := range a {
-		if a[i].s != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func holderStrings(a []labelHolder) []string {
 	out := make([]string, len(a))
 	for i := range a {
@@ -273,16 +254,16 @@ func holderStrings(a []labelHolder) []string {
 	return out
 }
 
-// lookup returns the index of the series with the holders' labels, or -1.
-func (s *labelSet) lookup(h uint64, labels []labelHolder) int32 {
+// lookup returns the index of the series with these labels, or -1.
+func (s *labelSet) lookup(h uint64, labels []string) int32 {
 	i, ok := s.first[h]
 	if !ok {
 		return -1
 	}
-	if holdersEqual(labels, s.series(i)) {
+	if equalStrings(labels, s.series(i)) {
 		return i
 	}
-	if j, ok := s.slow[joinKey(holderStrings(labels))]; ok {
+	if j, ok := s.slow[joinKey(labels)]; ok {
 		return j
 	}
 	return -1
@@ -335,10 +316,10 @@ type lineSink struct {
 // convertRows reads every row of a KPI query into res. With out set, it also
 // appends each exported series' sample line to out.buf.
 //
-// Until the KPI has max_series series, rows are kept without looking up
-// their labels, and the duplicates among them are dropped at the end (see
-// duplicates). The first row that would go over max_series drops them
-// early; from then on each row is looked up in a map.
+// Two goroutines share the work, so that on a machine with two cores the
+// driver's parsing overlaps the rest: this one scans the rows and converts
+// their values and labels; the other indexes the label sets and writes the
+// lines, in row order (see seriesBuilder).
 func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) error {
 	intern := map[string]string{}
 	r, err := newRowReader(rows, k.Labels, k.Value, intern)
@@ -348,36 +329,30 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) err
 	if err != nil {
 		return err
 	}
-	arena := labelArena{n: len(k.Labels)}
-	set := newLabelSet(func(i int32) []string { return res.Series[i].Labels })
-	var (
-		hashes []uint64 // of every series while unchecked
-		starts []int    // where each series' line starts in out.buf
-		mapped bool     // duplicates were dropped; set holds every series
-	)
-	if out != nil && out.series > 0 {
-		hint := min(out.series, k.MaxSeries)
-		res.Series = make([]Series, 0, hint)
-		hashes = make([]uint64, 0, hint)
-		starts = make([]int, 0, hint)
+	b := newSeriesBuilder(k, res, out)
+	const batchRows = 256
+	full := make(chan []Series, 2)
+	empty := make(chan []Series, 3)
+	for range cap(empty) {
+		empty <- make([]Series, 0, batchRows)
 	}
-	st := &res.Stats
-	dropDuplicates := func() {
-		labels := func(i int) []string { return res.Series[i].Labels }
-		dups := duplicates(hashes, labels)
-		st.Duplicates += len(dups)
-		if len(dups) > 0 {
-			res.Series, hashes = dropPositions(res.Series, dups), dropPositions(hashes, dups)
-			if out != nil {
-				out.buf = dropLines(out.buf, starts, dups)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for batch := range full {
+			for i := range batch {
+				b.add(batch[i].Labels, batch[i].Value)
 			}
+			empty <- batch[:0]
 		}
-		starts = nil
-	}
+	}()
+	arena := labelArena{n: len(k.Labels)}
+	st := &res.Stats
+	batch := <-empty
 	for rows.Next() {
 		st.Rows++
-		if err := r.scan(rows); err != nil {
-			return err
+		if err = r.scan(rows); err != nil {
+			break
 		}
 		switch {
 		case r.value.kind == valueNull:
@@ -390,42 +365,109 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, out *lineSink) err
 			st.InvalidLabels++
 			continue
 		}
-		h := set.hash(r.labels)
-		if !mapped && len(res.Series) >= k.MaxSeries {
-			dropDuplicates()
-			set.first = make(map[uint64]int32, len(res.Series))
-			for i, h := range hashes {
-				set.add(h, int32(i))
-			}
-			hashes, mapped = nil, true
-		}
-		if mapped {
-			if set.lookup(h, r.labels) >= 0 {
-				st.Duplicates++
-				continue
-			}
-			if len(res.Series) >= k.MaxSeries {
-				st.OverLimit++
-				continue
-			}
-			set.add(h, int32(len(res.Series)))
-		} else {
-			hashes = append(hashes, h)
-			if out != nil {
-				starts = append(starts, len(out.buf))
-			}
-		}
-		labels := arena.take(r.labels)
-		res.Series = append(res.Series, Series{Labels: labels, Value: r.value.v})
-		if out != nil {
-			out.buf = out.f.appendSample(out.buf, labels, r.value.v, false)
+		batch = append(batch, Series{Labels: arena.take(r.labels), Value: r.value.v})
+		if len(batch) == batchRows {
+			full <- batch
+			batch = <-empty
 		}
 	}
-	if !mapped {
-		dropDuplicates()
+	full <- batch
+	close(full)
+	<-done
+	if err != nil {
+		return err
 	}
-	st.Exported = len(res.Series)
+	b.finish()
 	return nil
+}
+
+// seriesBuilder keeps the rows whose label sets were not seen before, up to
+// max_series, and counts the others.
+//
+// Until the KPI has max_series series, rows are kept without looking up
+// their labels, and the duplicates among them are dropped at the end (see
+// duplicates). The first row that would go over max_series drops them
+// early; from then on each row is looked up in a map.
+type seriesBuilder struct {
+	k      *catalog.KPI
+	res    *Result
+	out    *lineSink
+	set    *labelSet
+	hashes []uint64 // of every series while unchecked
+	starts []int    // where each series' line starts in out.buf
+	mapped bool     // duplicates were dropped; set holds every series
+	// duplicates and overLimit are counted here and added to res.Stats by
+	// finish, since the scanning goroutine writes the other counts.
+	duplicates, overLimit int
+}
+
+func newSeriesBuilder(k *catalog.KPI, res *Result, out *lineSink) *seriesBuilder {
+	b := &seriesBuilder{k: k, res: res, out: out}
+	b.set = newLabelSet(func(i int32) []string { return res.Series[i].Labels })
+	if out != nil && out.series > 0 {
+		hint := min(out.series, k.MaxSeries)
+		res.Series = make([]Series, 0, hint)
+		b.hashes = make([]uint64, 0, hint)
+		b.starts = make([]int, 0, hint)
+	}
+	return b
+}
+
+func (b *seriesBuilder) add(labels []string, v float64) {
+	h := hashStrings(b.set.seed, labels)
+	if !b.mapped && len(b.res.Series) >= b.k.MaxSeries {
+		b.dropDuplicates()
+		b.set.first = make(map[uint64]int32, len(b.res.Series))
+		for i, h := range b.hashes {
+			b.set.add(h, int32(i))
+		}
+		b.hashes, b.mapped = nil, true
+	}
+	if b.mapped {
+		if b.set.lookup(h, labels) >= 0 {
+			b.duplicates++
+			return
+		}
+		if len(b.res.Series) >= b.k.MaxSeries {
+			b.overLimit++
+			return
+		}
+		b.set.add(h, int32(len(b.res.Series)))
+	} else {
+		b.hashes = append(b.hashes, h)
+		if b.out != nil {
+			b.starts = append(b.starts, len(b.out.buf))
+		}
+	}
+	b.res.Series = append(b.res.Series, Series{Labels: labels, Value: v})
+	if b.out != nil {
+		b.out.buf = b.out.f.appendSample(b.out.buf, labels, v, false)
+	}
+}
+
+// dropDuplicates cuts the repeated label sets among the unchecked series.
+func (b *seriesBuilder) dropDuplicates() {
+	res := b.res
+	dups := duplicates(b.hashes, func(i int) []string { return res.Series[i].Labels })
+	b.duplicates += len(dups)
+	if len(dups) > 0 {
+		res.Series, b.hashes = dropPositions(res.Series, dups), dropPositions(b.hashes, dups)
+		if b.out != nil {
+			b.out.buf = dropLines(b.out.buf, b.starts, dups)
+		}
+	}
+	b.starts = nil
+}
+
+// finish checks the series not checked yet and completes res.Stats.
+func (b *seriesBuilder) finish() {
+	if !b.mapped {
+		b.dropDuplicates()
+	}
+	st := &b.res.Stats
+	st.Duplicates += b.duplicates
+	st.OverLimit += b.overLimit
+	st.Exported = len(b.res.Series)
 }
 
 // dropPositions removes the elements at the increasing positions drop.
