@@ -3,7 +3,10 @@ package dashboards
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
 
@@ -11,8 +14,10 @@ import (
 // dashboard to the next, so that each rendered file is allocated once, at its
 // exact size; an encoder is not safe for concurrent use.
 type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	panels int // panels written to the dashboard being rendered
+	errs   []error
 }
 
 func newEncoder() *encoder {
@@ -22,21 +27,29 @@ func newEncoder() *encoder {
 	return e
 }
 
-// encode renders a dashboard: its settings indented by two spaces, as Grafana
-// exports them, then its panels one per line, each compact, closed by a
-// newline. Grafana reads any JSON layout; this one is half the size of a fully
-// indented file for a catalog of thousands of KPIs, since most of such a file
-// is panels nested four to eight levels deep, and a diff of a regenerated
-// dashboard still shows which panels changed. encoding/json sorts map keys and
-// every slice is built in catalog order, so the bytes are deterministic.
+// keepScratch is the largest scratch buffer an encoder keeps for the next
+// dashboard: a team of 200 KPIs needs about 2 MB.
+const keepScratch = 4 << 20
+
+// render builds and renders a dashboard: its settings indented by two
+// spaces, as Grafana exports them, then its panels one per line, each
+// compact, closed by a newline. Grafana reads any JSON layout; this one is
+// half the size of a fully indented file for a catalog of thousands of KPIs,
+// since most of such a file is panels nested four to eight levels deep, and a
+// diff of a regenerated dashboard still shows which panels changed.
+// encoding/json sorts map keys and every slice is built in catalog order, so
+// the bytes are deterministic.
 //
-// Panels are encoded one by one rather than through the SDK's
-// PanelOrRowPanel union, whose MarshalJSON makes encoding/json marshal, then
-// re-scan every panel.
-func (e *encoder) encode(d dashboard.Dashboard) ([]byte, error) {
+// Each panel is encoded as soon as it is built and then dropped, so that the
+// SDK model of a dashboard of tens of thousands of panels never exists whole,
+// and no panel goes through the SDK's PanelOrRowPanel union, whose
+// MarshalJSON makes encoding/json marshal, then re-scan every panel.
+func (e *encoder) render(b board) ([]byte, error) {
+	d, err := b.settings().Build()
+	if err != nil {
+		return nil, err
+	}
 	e.buf.Reset()
-	panels := d.Panels
-	d.Panels = nil
 	if err := e.enc.Encode(d); err != nil {
 		return nil, err
 	}
@@ -53,31 +66,62 @@ func (e *encoder) encode(d dashboard.Dashboard) ([]byte, error) {
 	}
 	e.buf.Reset()
 	e.buf.Write(fields)
-	if len(panels) > 0 {
-		if hasFields {
-			e.buf.WriteByte(',')
-		}
-		e.buf.WriteString("\n  \"panels\": [")
-		for i, p := range panels {
-			if i > 0 {
-				e.buf.WriteByte(',')
-			}
-			e.buf.WriteString("\n    ")
-			var err error
-			if p.Panel != nil {
-				err = e.enc.Encode(panelView(withoutDefaults(*p.Panel)))
-			} else {
-				err = e.enc.Encode(p.RowPanel)
-			}
-			if err != nil {
-				return nil, err
-			}
-			e.buf.Truncate(e.buf.Len() - 1) // Encode's newline
-		}
+	if hasFields {
+		e.buf.WriteByte(',')
+	}
+	e.buf.WriteString("\n  \"panels\": [")
+	e.panels, e.errs = 0, nil
+	b.panels(e)
+	if err := errors.Join(e.errs...); err != nil {
+		return nil, err
+	}
+	if e.panels == 0 {
+		// No "panels" key, as encoding/json leaves out an empty list.
+		e.buf.Truncate(len(fields))
+	} else {
 		e.buf.WriteString("\n  ]")
 	}
 	e.buf.WriteString("\n}\n")
-	return bytes.Clone(e.buf.Bytes()), nil
+	out := bytes.Clone(e.buf.Bytes())
+	if e.buf.Cap() > keepScratch {
+		// The overview of a large catalog is many times a team's dashboard:
+		// do not hold its buffer for the rest of the run.
+		e.buf = bytes.Buffer{}
+	}
+	return out, nil
+}
+
+// panel builds, validates and writes the next panel.
+func (e *encoder) panel(b cog.Builder[dashboard.Panel]) {
+	p, err := b.Build()
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("panel %d: %w", e.panels, err))
+		return
+	}
+	e.write(panelView(withoutDefaults(p)))
+}
+
+// row builds, validates and writes the next row header.
+func (e *encoder) row(b cog.Builder[dashboard.RowPanel]) {
+	r, err := b.Build()
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("panel %d: %w", e.panels, err))
+		return
+	}
+	e.write(r)
+}
+
+func (e *encoder) write(v any) {
+	if e.panels > 0 {
+		e.buf.WriteByte(',')
+	}
+	e.panels++
+	e.buf.WriteString("\n    ")
+	if err := e.enc.Encode(v); err != nil {
+		e.errs = append(e.errs, fmt.Errorf("panel %d: %w", e.panels-1, err))
+		return
+	}
+	e.buf.Truncate(e.buf.Len() - 1) // Encode's newline
 }
 
 // withoutDefaults leaves out what the SDK sets on every panel to Grafana's own

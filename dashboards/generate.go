@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -25,26 +26,38 @@ const (
 // TeamPath is the path of a team's dashboard.
 func TeamPath(team string) string { return "dashboards/team-" + team + ".json" }
 
+// board is one dashboard to render: its path, its settings, and its panels,
+// which it hands to a sink one at a time, in grid order.
+type board struct {
+	path     string
+	settings func() *dashboard.DashboardBuilder
+	panels   func(panelSink)
+}
+
+// panelSink receives a dashboard's panels as they are built.
+type panelSink interface {
+	panel(cog.Builder[dashboard.Panel])
+	row(cog.Builder[dashboard.RowPanel])
+}
+
+// boards lists the overview and one dashboard per team that owns KPIs.
+func boards(cat *catalog.Catalog) []board {
+	out := []board{overview(cat)}
+	for _, t := range cat.Teams {
+		if kpis := cat.TeamKPIs(t.Name); len(kpis) > 0 {
+			out = append(out, teamDashboard(t, kpis))
+		}
+	}
+	return out
+}
+
 // Generate builds the overview, one dashboard per team that owns KPIs, and the
 // provisioning file, in that order. The same catalog always gives the same
-// bytes. Dashboards are built concurrently by GOMAXPROCS workers, each with
-// its own encoder: the catalog is only read. A worker renders one dashboard
-// at a time and drops its model once it is encoded, so that only the rendered
-// files accumulate.
+// bytes. Dashboards are rendered concurrently by GOMAXPROCS workers, each with
+// its own encoder: the catalog is only read. A worker writes each panel as
+// soon as it is built, so that only the rendered files accumulate.
 func Generate(cat *catalog.Catalog) ([]File, error) {
-	type job struct {
-		path  string
-		build func() (dashboard.Dashboard, error)
-	}
-	jobs := []job{{OverviewPath, func() (dashboard.Dashboard, error) { return overview(cat) }}}
-	for _, t := range cat.Teams {
-		kpis := cat.TeamKPIs(t.Name)
-		if len(kpis) == 0 {
-			continue
-		}
-		jobs = append(jobs, job{TeamPath(t.Name), func() (dashboard.Dashboard, error) { return teamDashboard(t, kpis) }})
-	}
-
+	jobs := boards(cat)
 	files := make([]File, len(jobs), len(jobs)+1)
 	errs := make([]error, len(jobs))
 	next := make(chan int, len(jobs))
@@ -57,14 +70,9 @@ func Generate(cat *catalog.Catalog) ([]File, error) {
 		wg.Go(func() {
 			e := newEncoder()
 			for i := range next {
-				d, err := jobs[i].build()
+				data, err := e.render(jobs[i])
 				if err != nil {
 					errs[i] = fmt.Errorf("build %s: %w", jobs[i].path, err)
-					continue
-				}
-				data, err := e.encode(d)
-				if err != nil {
-					errs[i] = fmt.Errorf("encode %s: %w", jobs[i].path, err)
 					continue
 				}
 				files[i] = File{Path: jobs[i].path, Data: data}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"gopkg.in/yaml.v3"
@@ -244,17 +245,12 @@ func TestEncodedDashboardHoldsTheSDKModel(t *testing.T) {
 	for _, c := range testCatalogs(t) {
 		t.Run(c.name, func(t *testing.T) {
 			cat := c.load(t)
-			models := map[string]func() (dashboard.Dashboard, error){
-				OverviewPath: func() (dashboard.Dashboard, error) { return overview(cat) },
-			}
-			for _, team := range cat.Teams {
-				if kpis := cat.TeamKPIs(team.Name); len(kpis) > 0 {
-					models[TeamPath(team.Name)] = func() (dashboard.Dashboard, error) { return teamDashboard(team, kpis) }
-				}
-			}
 			docs := dashboardFiles(t, generate(t, cat))
-			for path, build := range models {
-				d, err := build()
+			for _, b := range boards(cat) {
+				// The whole dashboard, built the SDK's way.
+				sdkBuilder := b.settings()
+				b.panels(builderSink{sdkBuilder})
+				d, err := sdkBuilder.Build()
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -287,13 +283,19 @@ func TestEncodedDashboardHoldsTheSDKModel(t *testing.T) {
 						}
 					}
 				}
-				if !reflect.DeepEqual(docs[path], want) {
-					t.Errorf("%s does not hold the dashboard the SDK marshals", path)
+				if !reflect.DeepEqual(docs[b.path], want) {
+					t.Errorf("%s does not hold the dashboard the SDK marshals", b.path)
 				}
 			}
 		})
 	}
 }
+
+// builderSink adds panels to an SDK dashboard builder.
+type builderSink struct{ b *dashboard.DashboardBuilder }
+
+func (s builderSink) panel(p cog.Builder[dashboard.Panel])  { s.b.WithPanel(p) }
+func (s builderSink) row(r cog.Builder[dashboard.RowPanel]) { s.b.WithRow(r) }
 
 func TestLayoutIndentsSettingsAndPutsOnePanelOnEachLine(t *testing.T) {
 	for _, c := range testCatalogs(t) {
