@@ -3,10 +3,10 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -34,9 +34,9 @@ type RuleFile struct {
 	team string
 	// kpiOf names, per group, the KPI of each rule, for error messages.
 	kpiOf map[string][]string
-	// body holds, per group, its rules as validated YAML, indented for
-	// the file.
-	body [][]byte
+	// data is the file as Prometheus reads it, rendered from the
+	// validated rules.
+	data []byte
 }
 
 // Set is every rule file generated from one catalog.
@@ -74,29 +74,50 @@ func Build(c *catalog.Catalog) (*Set, error) {
 		r.kpis = c.TeamKPIs(names[i])
 		r.file = RuleFile{Path: TeamFile(names[i]), team: names[i], kpiOf: map[string][]string{}}
 		v := newValidator()
-		byGroup := map[string]int{}
+		// A group's rules are its KPIs' in catalog order; groups are in
+		// the order of their first KPI.
+		var order []string
+		byGroup := map[string][]*catalog.KPI{}
 		for _, k := range r.kpis {
-			rs := newKPICtx(c, k).rules()
-			errs := v.rules(rs)
-			r.errs.add(k.Name, errs)
 			g := GroupName(k.Team, k.Group)
-			j, ok := byGroup[g]
-			if !ok {
-				j = len(r.file.Groups)
-				byGroup[g] = j
-				r.file.Groups = append(r.file.Groups, rulefmt.RuleGroup{Name: g})
-				r.file.body = append(r.file.body, nil)
+			if _, ok := byGroup[g]; !ok {
+				order = append(order, g)
 			}
-			if len(errs) == 0 {
-				body, err := appendRules(r.file.body[j], rs)
-				r.errs.add(k.Name, []error{err})
-				r.file.body[j] = body
-			}
-			r.file.Groups[j].Rules = append(r.file.Groups[j].Rules, rs...)
-			for range rs {
-				r.file.kpiOf[g] = append(r.file.kpiOf[g], k.Name)
-			}
+			byGroup[g] = append(byGroup[g], k)
 		}
+		data := []byte(Header + "groups:\n")
+		for _, g := range order {
+			head, err := appendGroupHead(data, g)
+			if err != nil {
+				r.errs.add("", []error{err})
+				continue
+			}
+			data = head
+			group := rulefmt.RuleGroup{Name: g}
+			for _, k := range byGroup[g] {
+				rs := newKPICtx(c, k).rules()
+				shareLabels(rs)
+				errs := v.rules(rs)
+				r.errs.add(k.Name, errs)
+				if len(errs) == 0 {
+					out, err := appendRules(data, rs)
+					r.errs.add(k.Name, []error{err})
+					if err == nil {
+						data = out
+					}
+				}
+				group.Rules = append(group.Rules, rs...)
+				for range rs {
+					r.file.kpiOf[g] = append(r.file.kpiOf[g], k.Name)
+				}
+			}
+			// Keep the rules in a slice of their number, as the file below.
+			group.Rules = slices.Clone(group.Rules)
+			r.file.Groups = append(r.file.Groups, group)
+		}
+		// Keep the file in a slice of its size: the appends above left
+		// up to as much again unused.
+		r.file.data = bytes.Clone(data)
 	})
 	used := map[catalog.Period]bool{}
 	var errs validationErrors
@@ -115,15 +136,37 @@ func Build(c *catalog.Catalog) (*Set, error) {
 	}
 	if cal := calendarRules(used); len(cal) > 0 {
 		errs.add("", newValidator().rules(cal))
-		chunk, err := appendRules(nil, cal)
+		data, err := appendGroupHead([]byte(Header+"groups:\n"), calendarGroup)
+		if err == nil {
+			data, err = appendRules(data, cal)
+		}
 		errs.add("", []error{err})
-		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}, body: [][]byte{chunk}}}, s.Files...)
+		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}, data: data}}, s.Files...)
 	}
 	errs.add("", newValidator().unique(s.Files))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// shareLabels points rules with equal labels at one map. A KPI's records
+// all carry its kpi, team and owner labels, and a map for each was a quarter
+// of what Build holds for 10,000 KPIs. Generated rules are read-only.
+func shareLabels(rs []rulefmt.Rule) {
+	var seen []map[string]string
+next:
+	for i := range rs {
+		for _, m := range seen {
+			if maps.Equal(m, rs[i].Labels) {
+				rs[i].Labels = m
+				continue next
+			}
+		}
+		if len(seen) < 4 {
+			seen = append(seen, rs[i].Labels)
+		}
+	}
 }
 
 // teamNames are the teams that own KPIs, defined under teams or not, in
@@ -184,43 +227,28 @@ func (x kpiCtx) rules() []rulefmt.Rule {
 // rulesIndent is where a group's rules sit in a rule file.
 const rulesIndent = "      "
 
-// groupHead renders the start of a group up to its rules.
-func groupHead(name string) ([]byte, error) {
+// appendGroupHead appends the start of a group up to its rules.
+func appendGroupHead(dst []byte, name string) ([]byte, error) {
+	dst = append(dst, "  - name: "...)
+	if out, ok := appendScalar(dst, name); ok {
+		return append(out, "\n    rules:\n"...), nil
+	}
 	n, err := yaml.Marshal(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encode group %s: %w", name, err)
 	}
-	return []byte("  - name: " + strings.TrimSuffix(string(n), "\n") + "\n    rules:\n"), nil
+	return append(append(dst, bytes.TrimSuffix(n, []byte("\n"))...), "\n    rules:\n"...), nil
 }
 
-// Encode renders a rule file, headed, as Prometheus reads it, from the
-// rules Build validated.
-func (f RuleFile) Encode() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString(Header)
-	buf.WriteString("groups:\n")
-	for j, g := range f.Groups {
-		head, err := groupHead(g.Name)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(head)
-		if j < len(f.body) {
-			buf.Write(f.body[j])
-		}
-	}
-	return buf.Bytes(), nil
-}
+// Encode returns a rule file, headed, as Prometheus reads it: the bytes
+// rendered from the rules Build validated. Callers must not modify them.
+func (f RuleFile) Encode() ([]byte, error) { return f.data, nil }
 
-// Outputs renders every rule file.
+// Outputs returns every rule file.
 func (s *Set) Outputs() ([]output.File, error) {
 	out := make([]output.File, len(s.Files))
 	for i, f := range s.Files {
-		data, err := f.Encode()
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", f.Path, err)
-		}
-		out[i] = output.File{Path: f.Path, Data: data}
+		out[i] = output.File{Path: f.Path, Data: f.data}
 	}
 	return out, nil
 }
