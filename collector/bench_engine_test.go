@@ -27,11 +27,13 @@ func BenchmarkCollectMariaDB(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
+		cpu := startCPU()
 		for b.Loop() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			bareScan(b, ctx, db, rows)
 			cancel()
 		}
+		cpu.report(b)
 	})
 	cat := loadCatalog(b, fmt.Sprintf(`
 sources:
@@ -43,13 +45,16 @@ kpis:
 	k := cat.KPI("facts")
 	r := newRunner(k, cat, srcs, "", realClock{}, discardLogger())
 	b.Run("convert-only", func(b *testing.B) {
+		cpu := startCPU()
 		for b.Loop() {
 			if res, err := RunOnce(context.Background(), cat, k, srcs); err != nil || len(res.Series) != rows {
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 	})
 	b.Run("query-to-served", func(b *testing.B) {
+		cpu := startCPU()
 		for b.Loop() {
 			// What a scheduled run does: scan, streaming each line into the
 			// text form, then publish the block that scrapes serve.
@@ -61,5 +66,6 @@ kpis:
 				b.Fatal("empty block")
 			}
 		}
+		cpu.report(b)
 	})
 }
