@@ -70,6 +70,10 @@ type Alerting struct {
 	RepeatInterval Duration `yaml:"repeat_interval"`
 	// ResolveTimeout is Alertmanager's global resolve_timeout.
 	ResolveTimeout Duration `yaml:"resolve_timeout"`
+	// ScrapeInterval is how often the Prometheus that evaluates the generated
+	// rules scrapes the exporter. The shortest for and keep_firing_for
+	// durations of the generated alerts follow it.
+	ScrapeInterval Duration `yaml:"scrape_interval"`
 }
 
 // SMTP configures how generated email receivers send mail.

@@ -33,6 +33,7 @@ const (
 	DefaultGroupInterval   = Duration(5 * time.Minute)
 	DefaultRepeatInterval  = Duration(4 * time.Hour)
 	DefaultResolveTimeout  = Duration(5 * time.Minute)
+	DefaultScrapeInterval  = Duration(time.Minute)
 )
 
 func (l *loader) validateGlobal(file string) {
@@ -83,6 +84,9 @@ func (l *loader) validateAlerting() {
 	}
 	if a.ResolveTimeout == 0 {
 		a.ResolveTimeout = DefaultResolveTimeout
+	}
+	if a.ScrapeInterval == 0 {
+		a.ScrapeInterval = DefaultScrapeInterval
 	}
 	if a.SMTP.Smarthost != "" && !strings.Contains(a.SMTP.Smarthost, ":") {
 		l.errAt(file, "alerting.smtp.smarthost", "expected host:port, got %q", a.SMTP.Smarthost)

@@ -70,6 +70,10 @@ func (x kpiCtx) higher() bool { return x.k.Direction != catalog.LowerIsBetter }
 // interval is the KPI's collection interval.
 func (x kpiCtx) interval() time.Duration { return x.k.Interval.D() }
 
+// scrape is the scrape interval of the Prometheus that evaluates the rules;
+// the shortest for and keep_firing_for durations are counted in it.
+func (x kpiCtx) scrape() time.Duration { return x.c.Alerting.ScrapeInterval.D() }
+
 // annotations returns the annotations every alert of the KPI carries besides
 // its summary.
 func (x kpiCtx) annotations(summary, description string) map[string]string {

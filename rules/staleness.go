@@ -12,13 +12,13 @@ import (
 )
 
 // selfFor is the for duration of alerts on the exporter's own metrics: two
-// intervals, and at least two scrape intervals of a 1m scrape.
-func (x kpiCtx) selfFor() time.Duration { return maxDur(2*x.interval(), 2*time.Minute) }
+// intervals, and at least two scrape intervals.
+func (x kpiCtx) selfFor() time.Duration { return maxDur(2*x.interval(), 2*x.scrape()) }
 
 // errorsWindow is both the increase window and the for duration of the
 // collection-errors alert, so that one transient error does not page anybody
 // but errors that keep coming do.
-func (x kpiCtx) errorsWindow() time.Duration { return maxDur(3*x.interval(), 5*time.Minute) }
+func (x kpiCtx) errorsWindow() time.Duration { return maxDur(3*x.interval(), 5*x.scrape()) }
 
 // sources are the sources the KPI's value and target come from.
 func (x kpiCtx) sources() []string {

@@ -62,10 +62,10 @@ func (x kpiCtx) thresholdRecords() []rulefmt.Rule {
 }
 
 // thresholdFor is how long a breach must last before it fires: two
-// collection intervals, at least a minute, and for a period KPI at most a
-// tenth of its period.
+// collection intervals, at least one scrape interval (a minute by default),
+// and for a period KPI at most a tenth of its period.
 func (x kpiCtx) thresholdFor() time.Duration {
-	d := maxDur(2*x.interval(), time.Minute)
+	d := maxDur(2*x.interval(), x.scrape())
 	if x.k.Period != catalog.PeriodNone {
 		d = min(d, periodLength(x.k.Period)/10)
 	}
@@ -73,8 +73,9 @@ func (x kpiCtx) thresholdFor() time.Duration {
 }
 
 // thresholdKeepFiring keeps a fired threshold alert firing through brief
-// recoveries, so a value hovering at the threshold does not flap.
-func (x kpiCtx) thresholdKeepFiring() time.Duration { return maxDur(2*x.interval(), 5*time.Minute) }
+// recoveries, so a value hovering at the threshold does not flap: two
+// collection intervals, at least five scrape intervals.
+func (x kpiCtx) thresholdKeepFiring() time.Duration { return maxDur(2*x.interval(), 5*x.scrape()) }
 
 // gated reports whether the thresholds wait for the period's warm-up.
 func (x kpiCtx) gated(l level) bool { return l.t.OfTarget && x.k.Period != catalog.PeriodNone }
