@@ -2,10 +2,13 @@ package rules
 
 import (
 	"bytes"
+	"maps"
 	"testing"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
 )
 
 // TestAppendRulesIsYAMLv3 holds the hand-written renderer to yaml.v3's bytes
@@ -72,4 +75,46 @@ func FuzzAppendScalarIsYAMLv3(f *testing.F) {
 			t.Errorf("rendered\n%q\nyaml.v3 renders\n%q", got, want)
 		}
 	})
+}
+
+// TestRuleFilesLoadBackAsTheValidatedRules loads every rendered rule file
+// with rulefmt, strictly, as Prometheus does, and requires exactly the
+// groups and rules Build validated.
+func TestRuleFilesLoadBackAsTheValidatedRules(t *testing.T) {
+	paths := []string{"../config.example.yaml"}
+	for _, p := range goldenCatalogs(t) {
+		paths = append(paths, p)
+	}
+	for _, p := range paths {
+		s, err := Build(load(t, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range s.Files {
+			data, err := f.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, errs := rulefmt.Parse(data, false, model.LegacyValidation, parser.NewParser(parser.Options{}), promslog.NewNopLogger())
+			if len(errs) > 0 {
+				t.Fatalf("%s: %v", f.Path, errs)
+			}
+			if len(got.Groups) != len(f.Groups) {
+				t.Fatalf("%s: %d groups load, %d built", f.Path, len(got.Groups), len(f.Groups))
+			}
+			for i, g := range got.Groups {
+				want := f.Groups[i]
+				if g.Name != want.Name || len(g.Rules) != len(want.Rules) {
+					t.Fatalf("%s: group %s of %d rules loads as %s of %d", f.Path, want.Name, len(want.Rules), g.Name, len(g.Rules))
+				}
+				for j, r := range g.Rules {
+					w := want.Rules[j]
+					if r.Record != w.Record || r.Alert != w.Alert || r.Expr != w.Expr || r.For != w.For || r.KeepFiringFor != w.KeepFiringFor ||
+						!maps.Equal(r.Labels, w.Labels) || !maps.Equal(r.Annotations, w.Annotations) {
+						t.Errorf("%s: rule %d of %s loads as %+v, built %+v", f.Path, j, g.Name, r, w)
+					}
+				}
+			}
+		}
+	}
 }

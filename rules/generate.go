@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -34,9 +35,6 @@ type RuleFile struct {
 	team string
 	// kpiOf names, per group, the KPI of each rule, for error messages.
 	kpiOf map[string][]string
-	// data is the file as Prometheus reads it, rendered from the
-	// validated rules.
-	data []byte
 }
 
 // Set is every rule file generated from one catalog.
@@ -85,39 +83,21 @@ func Build(c *catalog.Catalog) (*Set, error) {
 			}
 			byGroup[g] = append(byGroup[g], k)
 		}
-		data := []byte(Header + "groups:\n")
 		for _, g := range order {
-			head, err := appendGroupHead(data, g)
-			if err != nil {
-				r.errs.add("", []error{err})
-				continue
-			}
-			data = head
 			group := rulefmt.RuleGroup{Name: g}
 			for _, k := range byGroup[g] {
 				rs := newKPICtx(c, k).rules()
 				shareLabels(rs)
-				errs := v.rules(rs)
-				r.errs.add(k.Name, errs)
-				if len(errs) == 0 {
-					out, err := appendRules(data, rs)
-					r.errs.add(k.Name, []error{err})
-					if err == nil {
-						data = out
-					}
-				}
+				r.errs.add(k.Name, v.rules(rs))
 				group.Rules = append(group.Rules, rs...)
 				for range rs {
 					r.file.kpiOf[g] = append(r.file.kpiOf[g], k.Name)
 				}
 			}
-			// Keep the rules in a slice of their number, as the file below.
+			// Keep the rules in a slice of their number.
 			group.Rules = slices.Clone(group.Rules)
 			r.file.Groups = append(r.file.Groups, group)
 		}
-		// Keep the file in a slice of its size: the appends above left
-		// up to as much again unused.
-		r.file.data = bytes.Clone(data)
 	})
 	used := map[catalog.Period]bool{}
 	var errs validationErrors
@@ -136,12 +116,7 @@ func Build(c *catalog.Catalog) (*Set, error) {
 	}
 	if cal := calendarRules(used); len(cal) > 0 {
 		errs.add("", newValidator().rules(cal))
-		data, err := appendGroupHead([]byte(Header+"groups:\n"), calendarGroup)
-		if err == nil {
-			data, err = appendRules(data, cal)
-		}
-		errs.add("", []error{err})
-		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}, data: data}}, s.Files...)
+		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}}}, s.Files...)
 	}
 	errs.add("", newValidator().unique(s.Files))
 	if err := errs.err(); err != nil {
@@ -240,15 +215,79 @@ func appendGroupHead(dst []byte, name string) ([]byte, error) {
 	return append(append(dst, bytes.TrimSuffix(n, []byte("\n"))...), "\n    rules:\n"...), nil
 }
 
-// Encode returns a rule file, headed, as Prometheus reads it: the bytes
-// rendered from the rules Build validated. Callers must not modify them.
-func (f RuleFile) Encode() ([]byte, error) { return f.data, nil }
+// Encode renders a rule file, headed, as Prometheus reads it, from the
+// rules Build validated, into a slice of its size.
+func (f RuleFile) Encode() ([]byte, error) {
+	size := len(Header + "groups:\n")
+	for _, g := range f.Groups {
+		size += len("  - name: \n    rules:\n") + len(g.Name) + 2
+		for i := range g.Rules {
+			size += renderedSize(&g.Rules[i])
+		}
+	}
+	data := make([]byte, 0, size)
+	data = append(data, Header+"groups:\n"...)
+	for _, g := range f.Groups {
+		var err error
+		if data, err = appendGroupHead(data, g.Name); err != nil {
+			return nil, err
+		}
+		// Rule by rule, so that a rule appendRules leaves to yaml.v3 does
+		// not take its neighbours along.
+		for i := range g.Rules {
+			if data, err = appendRules(data, g.Rules[i:i+1]); err != nil {
+				return nil, fmt.Errorf("group %s: %w", g.Name, err)
+			}
+		}
+	}
+	if cap(data)-len(data) > len(data)/16 {
+		data = bytes.Clone(data)
+	}
+	return data, nil
+}
 
-// Outputs returns every rule file.
+// renderedSize is about the size of a rule as appendRules renders it: exact
+// for plain scalars, a little short for quoted ones.
+func renderedSize(r *rulefmt.Rule) int {
+	const field, entry = len(rulesIndent) + 2, len(rulesIndent) + 4
+	n := field + len("expr: \n") + len(r.Expr)
+	if r.Record != "" {
+		n += field + len("record: \n") + len(r.Record)
+	}
+	if r.Alert != "" {
+		n += field + len("alert: \n") + len(r.Alert)
+	}
+	if r.For != 0 {
+		n += field + len("for: \n") + len(r.For.String())
+	}
+	if r.KeepFiringFor != 0 {
+		n += field + len("keep_firing_for: \n") + len(r.KeepFiringFor.String())
+	}
+	for _, m := range []map[string]string{r.Labels, r.Annotations} {
+		if len(m) > 0 {
+			n += field + len("annotations:\n")
+		}
+		for k, v := range m {
+			n += entry + len(k) + len(": \n") + len(v)
+		}
+	}
+	return n
+}
+
+// Outputs renders every rule file, in parallel.
 func (s *Set) Outputs() ([]output.File, error) {
 	out := make([]output.File, len(s.Files))
-	for i, f := range s.Files {
-		out[i] = output.File{Path: f.Path, Data: f.data}
+	errs := make([]error, len(s.Files))
+	parallel(len(s.Files), func(i int) {
+		data, err := s.Files[i].Encode()
+		if err != nil {
+			errs[i] = fmt.Errorf("encode %s: %w", s.Files[i].Path, err)
+			return
+		}
+		out[i] = output.File{Path: s.Files[i].Path, Data: data}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
