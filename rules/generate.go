@@ -33,8 +33,6 @@ type RuleFile struct {
 	Groups []rulefmt.RuleGroup
 	// team is the team whose KPIs the file holds ("" for the calendar).
 	team string
-	// kpiOf names, per group, the KPI of each rule, for error messages.
-	kpiOf map[string][]string
 }
 
 // Set is every rule file generated from one catalog.
@@ -70,7 +68,7 @@ func Build(c *catalog.Catalog) (*Set, error) {
 	parallel(len(names), func(i int) {
 		r := &teams[i]
 		r.kpis = c.TeamKPIs(names[i])
-		r.file = RuleFile{Path: TeamFile(names[i]), team: names[i], kpiOf: map[string][]string{}}
+		r.file = RuleFile{Path: TeamFile(names[i]), team: names[i]}
 		v := newValidator()
 		// A group's rules are its KPIs' in catalog order; groups are in
 		// the order of their first KPI.
@@ -90,9 +88,6 @@ func Build(c *catalog.Catalog) (*Set, error) {
 				shareLabels(rs)
 				r.errs.add(k.Name, v.rules(rs))
 				group.Rules = append(group.Rules, rs...)
-				for range rs {
-					r.file.kpiOf[g] = append(r.file.kpiOf[g], k.Name)
-				}
 			}
 			// Keep the rules in a slice of their number.
 			group.Rules = slices.Clone(group.Rules)

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
 // ErrInvalidRule is wrapped by every error that rejects a generated rule.
@@ -151,8 +153,8 @@ func parseFile(f RuleFile, data []byte) []error {
 	for i, err := range errs {
 		var re *rulefmt.Error
 		if errors.As(err, &re) {
-			if kpis := f.kpiOf[re.Group]; re.Rule >= 1 && re.Rule <= len(kpis) && kpis[re.Rule-1] != "" {
-				err = fmt.Errorf("kpi %s: %w", kpis[re.Rule-1], err)
+			if kpi := f.kpiOf(re.Group, re.Rule); kpi != "" {
+				err = fmt.Errorf("kpi %s: %w", kpi, err)
 			}
 		}
 		errs[i] = fmt.Errorf("%s: %w", f.Path, err)
@@ -220,6 +222,17 @@ func (p parsedExpr) ParseExpr(input string) (parser.Expr, error) {
 		return p.expr, p.err
 	}
 	return p.Parser.ParseExpr(input)
+}
+
+// kpiOf names the KPI of the n-th rule (from 1) of a group, by its kpi
+// label, or "".
+func (f RuleFile) kpiOf(group string, n int) string {
+	for _, g := range f.Groups {
+		if g.Name == group && n >= 1 && n <= len(g.Rules) {
+			return g.Rules[n-1].Labels[catalog.LabelKPI]
+		}
+	}
+	return ""
 }
 
 // validationErrors collects every problem, each naming its KPI.
