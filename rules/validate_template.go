@@ -2,7 +2,7 @@ package rules
 
 import (
 	"fmt"
-	"text/template"
+	"text/template/parse"
 
 	promtemplate "github.com/prometheus/prometheus/template"
 	"github.com/prometheus/prometheus/util/features"
@@ -12,43 +12,44 @@ import (
 // or annotation text (rulefmt's testTemplateParsing, template.Expander).
 const templateDefs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
 
+// templateBuiltins are text/template's predefined functions (funcs.go,
+// builtins); TestTemplateBuiltinsAreTextTemplates checks each.
+var templateBuiltins = []string{
+	"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery",
+	"eq", "ge", "gt", "le", "lt", "ne",
+}
+
 // templateParser parses alert label and annotation texts as rulefmt's
-// Rule.Validate does when Prometheus loads a rule: text/template, the
-// variables Prometheus defines and the functions its template package
-// registers, under the name "__alert_" + the alert. rulefmt builds
-// Prometheus' function map and installs it in a new text/template for every
-// text, which costs more than the parse; a templateParser installs the
-// function names once and parses every text in that set. Parsing depends on
-// a function's name only, and text/template allows a later Parse to redefine
-// what an earlier one defined, so each text parses or fails exactly as in
-// rulefmt, with the same error.
+// Rule.Validate does when Prometheus loads a rule: Go's template parser
+// (text/template/parse, which text/template's Parse calls), the variables
+// Prometheus defines, and the functions its template package registers
+// besides text/template's own, under the name "__alert_" + the alert.
+// rulefmt builds Prometheus' function map and installs it in a new
+// text/template for every text, which costs more than the parse; a
+// templateParser collects the function names once. Parsing depends on a
+// function's name only, so each text parses or fails exactly as in rulefmt,
+// with the same error (TestTemplateParserAgreesWithRulefmt).
 type templateParser struct {
-	base   *template.Template
-	byName map[string]*template.Template
+	funcs map[string]any
 }
 
 func newTemplateParser() templateParser {
 	reg := features.NewRegistry()
 	promtemplate.RegisterFeatures(reg)
-	fm := template.FuncMap{}
+	// The parser looks a function up by name and needs a non-nil value.
+	funcs := map[string]any{}
 	for n := range reg.Get()[features.TemplatingFunctions] {
-		fm[n] = func() any { return nil }
+		funcs[n] = true
 	}
-	return templateParser{
-		base:   template.New("").Funcs(fm).Option("missingkey=zero"),
-		byName: map[string]*template.Template{},
+	for _, n := range templateBuiltins {
+		funcs[n] = true
 	}
+	return templateParser{funcs: funcs}
 }
 
 // parse parses one label or annotation text of an alert.
 func (p templateParser) parse(alert, text string) error {
-	name := "__alert_" + alert
-	t, ok := p.byName[name]
-	if !ok {
-		t = p.base.New(name)
-		p.byName[name] = t
-	}
-	_, err := t.Parse(templateDefs + text)
+	_, err := parse.Parse("__alert_"+alert, templateDefs+text, "", "", p.funcs)
 	return err
 }
 

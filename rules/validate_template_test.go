@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"text/template"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -57,5 +58,19 @@ func TestTemplateParserAgreesWithRulefmt(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestTemplateBuiltinsAreTextTemplates checks that every name the template
+// parser takes for a text/template builtin is one: a name too many would
+// let a text pass that Prometheus refuses (one too few only refuses more).
+func TestTemplateBuiltinsAreTextTemplates(t *testing.T) {
+	for _, n := range templateBuiltins {
+		if _, err := template.New("").Parse("{{ " + n + " }}"); err != nil {
+			t.Errorf("%s is not a text/template builtin: %v", n, err)
+		}
+	}
+	if _, err := template.New("").Parse("{{ humanize }}"); err == nil {
+		t.Error("text/template knows humanize: the check above proves nothing")
 	}
 }
