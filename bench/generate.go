@@ -22,6 +22,9 @@ type generateResult struct {
 	Files  int
 	Bytes  int64
 	Args   []string
+	// TimedOut is set when the run was killed at Options.GenerateTimeout:
+	// Wall and MaxRSS are then lower bounds.
+	TimedOut bool
 }
 
 // generateCatalog writes a catalog of n KPIs spread over teams, with every
@@ -96,16 +99,24 @@ func (e *env) generate(ctx context.Context) (generateResult, error) {
 	}
 	e.progressf("generate: %d KPIs in %d teams", res.KPIs, res.Teams)
 	res.Args = []string{"generate", "--config.file=" + cfg, "--output.dir=" + out}
-	cmd := exec.CommandContext(ctx, e.bins.ours, res.Args...)
+	gctx, cancel := context.WithTimeout(ctx, e.opts.GenerateTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(gctx, e.bins.ours, res.Args...)
 	cmd.Env = append(os.Environ(), "BENCH_DB_PASSWORD=x")
 	start := time.Now()
 	b, err := cmd.CombinedOutput()
 	res.Wall = time.Since(start)
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			res.MaxRSS = ru.Maxrss << 10
+		}
+	}
+	if gctx.Err() != nil && ctx.Err() == nil {
+		res.TimedOut = true
+		return res, nil
+	}
 	if err != nil {
 		return res, fmt.Errorf("kpi_exporter generate: %w\n%s", err, b)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.MaxRSS = ru.Maxrss << 10
 	}
 	err = filepath.WalkDir(out, func(_ string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -31,6 +31,12 @@ type Options struct {
 
 	// GenerateKPIs is the catalog size for the generator measurement.
 	GenerateKPIs int
+	// GenerateTimeout stops a generate run that takes longer (default 10m);
+	// the table then says it did not finish.
+	GenerateTimeout time.Duration
+
+	// Skip names steps not to run: "compare", "load", "overhead", "generate".
+	Skip []string
 
 	// Exporter is the kpi_exporter binary; empty builds it from this module.
 	Exporter string
@@ -72,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GenerateKPIs <= 0 {
 		o.GenerateKPIs = 10_000
+	}
+	if o.GenerateTimeout <= 0 {
+		o.GenerateTimeout = 10 * time.Minute
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard

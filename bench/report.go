@@ -112,8 +112,12 @@ func (r *Report) WriteTable(w io.Writer) {
 		if g.KPIs == targetGenKPIs {
 			target, met = fmt.Sprintf("≤%s and ≤%s", dur(targetGenWall), mib(targetGenRSS)), yes(g.Wall <= targetGenWall && g.MaxRSS <= targetGenRSS)
 		}
-		row(fmt.Sprintf("generate: wall time / peak RSS (%d files, %s)", g.Files, mib(g.Bytes)), count(g.KPIs)+" KPIs",
-			dur(g.Wall)+" / "+mib(g.MaxRSS), "", "", target, met)
+		what, figures := fmt.Sprintf("generate: wall time / peak RSS (%d files, %s)", g.Files, mib(g.Bytes)), dur(g.Wall)+" / "+mib(g.MaxRSS)
+		if g.TimedOut {
+			what, figures = "generate: wall time / peak RSS", "not finished, killed after "+dur(g.Wall)+" / ≥"+mib(g.MaxRSS)
+			met = yes(false)
+		}
+		row(what, count(g.KPIs)+" KPIs", figures, "", "", target, met)
 	}
 	notes = append(notes, r.Failures...)
 	if len(notes) > 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the driver both exporters use
@@ -78,7 +79,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		r.Failures = append(r.Failures, fmt.Sprintf("%s failed: %v", step, err))
 		e.progressf("%s failed: %v", step, err)
 	}
+	skip := func(step string) bool { return slices.Contains(e.opts.Skip, step) }
 	for _, n := range e.opts.Sizes {
+		if skip("compare") {
+			break
+		}
 		s, err := e.compareSize(ctx, n)
 		if err != nil {
 			fail(fmt.Sprintf("comparison at %s series", count(n)), err)
@@ -86,20 +91,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		r.Sizes = append(r.Sizes, s)
 	}
-	if l, err := e.loadTest(ctx); err != nil {
-		fail("load test", err)
-	} else {
-		r.Load = &l
+	if !skip("load") {
+		if l, err := e.loadTest(ctx); err != nil {
+			fail("load test", err)
+		} else {
+			r.Load = &l
+		}
 	}
-	if o, err := e.overhead(ctx); err != nil {
-		fail("collection overhead", err)
-	} else {
-		r.Overhead = &o
+	if !skip("overhead") {
+		if o, err := e.overhead(ctx); err != nil {
+			fail("collection overhead", err)
+		} else {
+			r.Overhead = &o
+		}
 	}
-	if g, err := e.generate(ctx); err != nil {
-		fail("generate", err)
-	} else {
-		r.Generate = &g
+	if !skip("generate") {
+		if g, err := e.generate(ctx); err != nil {
+			fail("generate", err)
+		} else {
+			r.Generate = &g
+		}
 	}
 	r.Elapsed = time.Since(started)
 	r.Machine.LoadEnd = loadAvg()

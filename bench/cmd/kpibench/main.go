@@ -27,8 +27,10 @@ func main() {
 	overheadRows := flag.String("overhead.rows", "200k", "rows of the collection-overhead query")
 	flag.IntVar(&o.OverheadRuns, "overhead.runs", 5, "collections timed for the overhead")
 	genKPIs := flag.String("generate.kpis", "10k", "KPIs in the generator benchmark catalog")
+	flag.DurationVar(&o.GenerateTimeout, "generate.timeout", 0, "kill a generate run that takes longer (default 10m)")
 	flag.StringVar(&o.Exporter, "exporter", "", "kpi_exporter binary (default: build this module's)")
 	flag.StringVar(&o.Peer, "peer", "", "prometheus-sql-exporter binary (default: look it up)")
+	skip := flag.String("skip", "", "comma-separated steps not to run: compare, load, overhead, generate")
 	flag.StringVar(&o.WorkDir, "work.dir", "", "keep configs and logs here (default: a temporary directory, removed)")
 	flag.Parse()
 
@@ -49,6 +51,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "kpibench:", e)
 			os.Exit(2)
 		}
+	}
+	if *skip != "" {
+		o.Skip = strings.Split(*skip, ",")
 	}
 	o.Progress = os.Stderr
 
