@@ -11,8 +11,9 @@ LDFLAGS     := -s -w \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
 	-X github.com/prometheus/common/version.Branch=$(BRANCH)
 # Debian packages the tests run for real: database servers and their clients,
-# Prometheus (promtool) and Alertmanager (amtool).
-TEST_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client prometheus prometheus-alertmanager
+# Prometheus (promtool), Alertmanager (amtool) and the peer the bench smoke
+# test compares against (prometheus-sql-exporter).
+TEST_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client prometheus prometheus-alertmanager prometheus-sql-exporter
 TEST_TIMEOUT  ?= 45m
 
 .PHONY: all build run test test-deps lint fmt vet
@@ -73,9 +74,9 @@ BENCH_FLAGS ?=
 bench: bench-deps build
 	$(GO) run ./bench/cmd/kpibench -exporter ./$(BINARY) $(BENCH_FLAGS)
 
-## bench-deps: make test's Debian packages plus the peer, prometheus-sql-exporter
+## bench-deps: make test's Debian packages, which include the peer (prometheus-sql-exporter)
 bench-deps:
-	@$(MAKE) --no-print-directory test-deps TEST_PACKAGES="$(TEST_PACKAGES) prometheus-sql-exporter"
+	@$(MAKE) --no-print-directory test-deps
 
 ## bench-smoke: the smallest bench run, as CI runs it inside make test
 bench-smoke: bench-deps
