@@ -22,6 +22,9 @@ type kpiCtx struct {
 	by []string
 	// keep are the labels every KPI-level vector match keeps: kpi, team and by.
 	keep []string
+	// alerts are the KPI's alert rules once the tests ask for them
+	// (withAlerts), so that each expected alert does not build them all.
+	alerts []alertRule
 }
 
 func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {

@@ -107,7 +107,7 @@ func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
 			byPeriod[p] = &TestFile{Path: base + "-" + string(p) + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(testStep(p)), GroupEvalOrder: s.groupNames(files...)}
 		}
 		for _, k := range s.kpis[f.Path] {
-			x := newKPICtx(c, k)
+			x := newKPICtx(c, k).withAlerts()
 			m, err := x.minuteTests()
 			if err != nil {
 				return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
@@ -302,9 +302,19 @@ func (x kpiCtx) alertRules() []alertRule {
 	return out
 }
 
+// withAlerts returns x with its alert rules built once for expect.
+func (x kpiCtx) withAlerts() kpiCtx {
+	x.alerts = x.alertRules()
+	return x
+}
+
 // expect builds the expected firing alert.
 func (x kpiCtx) expect(alert string, lbls map[string]string, value float64, values map[string]float64, at time.Duration) (ExpAlert, error) {
-	r := findAlert(x.alertRules(), alert)
+	rs := x.alerts
+	if rs == nil {
+		rs = x.alertRules()
+	}
+	r := findAlert(rs, alert)
 	ann, err := render(r.Annotations, lbls, value, values, epoch.Add(at))
 	if err != nil {
 		return ExpAlert{}, fmt.Errorf("alert %s: %w", alert, err)

@@ -13,7 +13,7 @@ import (
 func teamTests(c *catalog.Catalog, kpis []*catalog.KPI) ([]TestGroup, error) {
 	xs := make([]kpiCtx, len(kpis))
 	for i, k := range kpis {
-		xs[i] = newKPICtx(c, k)
+		xs[i] = newKPICtx(c, k).withAlerts()
 	}
 	var out []TestGroup
 	stale, err := staleTests(xs)
