@@ -217,6 +217,13 @@ type latencies struct {
 	errs []error
 }
 
+// count is the number of scrapes recorded so far, failed ones included.
+func (l *latencies) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.d) + len(l.errs)
+}
+
 func (l *latencies) add(d time.Duration, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
