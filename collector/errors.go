@@ -49,3 +49,7 @@ func isConnectionError(err error) bool {
 }
 
 func errorsIsMissing(err error) bool { return errors.Is(err, ErrMissingColumn) }
+
+// isRefused reports whether err is a refused connection: the server is not
+// listening, so trying again at once would only be refused again.
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }

@@ -157,6 +157,14 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 	defer func() { <-s.sem }()
 
 	tx, err := s.dialect.Begin(ctx, s.db, timeout)
+	// Pooled connections that the server closed while they sat idle (a
+	// restart, an idle timeout) fail on first use, and the pool drops each
+	// one. Nothing has run yet, so try again until a fresh connection
+	// answers or refuses: otherwise a source that is back would be called
+	// down once more, and every KPI on it would wait out a backoff.
+	for retries := s.cfg.MaxOpenConns; err != nil && retries > 0 && ctx.Err() == nil && !s.dialect.IsTimeout(err) && !isRefused(err); retries-- {
+		tx, err = s.dialect.Begin(ctx, s.db, timeout)
+	}
 	if err != nil {
 		reason := catalog.ReasonConnection
 		if ctx.Err() != nil || s.dialect.IsTimeout(err) {
