@@ -17,25 +17,16 @@ type AlertDoc struct {
 
 // alertsByKPI lists, per KPI name, the alerts the rules generator really
 // generates (so the dictionary can never promise an alert that does not
-// exist), each described in words from the catalog.
-func alertsByKPI(cat *catalog.Catalog) (map[string][]AlertDoc, error) {
-	set, err := rules.Build(cat)
-	if err != nil {
-		return nil, fmt.Errorf("list generated alerts: %w", err)
-	}
+// exist), each described in words from the catalog. It does not validate
+// the rules again: generate does that once, before anything is written.
+func alertsByKPI(cat *catalog.Catalog) map[string][]AlertDoc {
 	out := map[string][]AlertDoc{}
-	for _, f := range set.Files {
-		for _, g := range f.Groups {
-			for _, r := range g.Rules {
-				k := cat.KPI(r.Labels[catalog.LabelKPI])
-				if r.Alert == "" || k == nil {
-					continue
-				}
-				out[k.Name] = append(out[k.Name], AlertDoc{Name: r.Alert, Severity: r.Labels[catalog.LabelSeverity], When: alertWhen(k, r.Alert)})
-			}
+	for _, k := range cat.KPIs {
+		for _, r := range rules.KPIAlerts(cat, k) {
+			out[k.Name] = append(out[k.Name], AlertDoc{Name: r.Alert, Severity: r.Labels[catalog.LabelSeverity], When: alertWhen(k, r.Alert)})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // alertWhen says when an alert fires, for a reader who does not read PromQL.

@@ -53,6 +53,19 @@ func GroupName(team, group string) string {
 	return "kpi." + team + "." + group
 }
 
+// KPIAlerts returns the alerting rules generated for one KPI, in rule order,
+// without validating them: for documents that list a KPI's alerts. Build and
+// Generate validate every rule before anything is written.
+func KPIAlerts(c *catalog.Catalog, k *catalog.KPI) []rulefmt.Rule {
+	var out []rulefmt.Rule
+	for _, r := range newKPICtx(c, k).rules() {
+		if r.Alert != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Build generates the recording and alerting rules of every KPI and validates
 // each rule in-process before returning. An invalid rule is an error that
 // names its KPI; nothing is returned then.
