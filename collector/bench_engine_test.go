@@ -53,19 +53,5 @@ kpis:
 		}
 		cpu.report(b)
 	})
-	b.Run("query-to-served", func(b *testing.B) {
-		cpu := startCPU()
-		for b.Loop() {
-			// What a scheduled run does: scan, streaming each line into the
-			// text form, then publish the block that scrapes serve.
-			res, text, err := r.run(context.Background())
-			if err != nil || len(res.Series) != rows {
-				b.Fatal(err)
-			}
-			if blk := r.newBlock(res, text, time.Now()); len(blk.bytes(false)) == 0 {
-				b.Fatal("empty block")
-			}
-		}
-		cpu.report(b)
-	})
+	b.Run("query-to-served", func(b *testing.B) { benchQueryToServed(b, r, rows) })
 }

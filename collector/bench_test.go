@@ -131,19 +131,7 @@ kpis:
 	})
 	b.Run("query-to-served", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := startCPU()
-		for b.Loop() {
-			// What a scheduled run does: scan, streaming each line into the
-			// text form, then publish the block that scrapes serve.
-			res, text, err := r.run(context.Background())
-			if err != nil || len(res.Series) != rows {
-				b.Fatal(err)
-			}
-			if blk := r.newBlock(res, text, time.Now()); len(blk.bytes(false)) == 0 {
-				b.Fatal("empty block")
-			}
-		}
-		cpu.report(b)
+		benchQueryToServed(b, r, rows)
 	})
 }
 
@@ -186,4 +174,20 @@ func bareScan(b *testing.B, ctx context.Context, db *sql.DB, rows int) {
 	if n != rows || r.Err() != nil {
 		b.Fatalf("%d rows, %v", n, r.Err())
 	}
+}
+
+// benchQueryToServed times what a scheduled run does: scan, streaming each
+// line into the text form, then publish the block that scrapes serve.
+func benchQueryToServed(b *testing.B, r *runner, rows int) {
+	cpu := startCPU()
+	for b.Loop() {
+		res, text, err := r.run(context.Background())
+		if err != nil || len(res.Series) != rows {
+			b.Fatal(err)
+		}
+		if blk := r.newBlock(res, text, time.Now()); len(blk.bytes(false)) == 0 {
+			b.Fatal("empty block")
+		}
+	}
+	cpu.report(b)
 }
