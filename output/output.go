@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // File is one generated file: a slash-separated path relative to the output
@@ -15,59 +17,160 @@ type File struct {
 	Data []byte
 }
 
-// Write writes files below dir. Every file is first written to a temporary
-// file beside its destination; only when all of them are written are they
-// renamed into place, so a failure leaves no half-written output behind.
-func Write(dir string, files []File) (err error) {
-	seen := map[string]bool{}
-	for _, f := range files {
-		p := filepath.FromSlash(f.Path)
-		if f.Path == "" || filepath.IsAbs(p) || !filepath.IsLocal(p) {
-			return fmt.Errorf("write output: path %q is not inside the output directory", f.Path)
-		}
-		if seen[f.Path] {
-			return fmt.Errorf("write output: %s is generated twice", f.Path)
-		}
-		seen[f.Path] = true
+// Sink takes generated files one at a time. A generator that writes into a
+// Sink can hand each file over as soon as it is rendered and forget it, so
+// that a large catalog's output never has to fit in memory at once.
+type Sink interface {
+	Write(path string, data []byte) error
+}
+
+// Files is a Sink that keeps every file, in the order written: for tests and
+// for callers that want the files rather than the disk.
+type Files struct {
+	mu    sync.Mutex
+	files []File
+}
+
+// Write keeps a file. data must not be changed afterwards.
+func (f *Files) Write(path string, data []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files = append(f.files, File{Path: path, Data: data})
+	return nil
+}
+
+// List returns the files kept so far.
+func (f *Files) List() []File {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.files)
+}
+
+// Writer is a Sink that writes files below a directory as they come, each to
+// a temporary file beside its destination. Commit renames them all into
+// place; until then, and after Abort, the destinations are untouched, so a
+// generator that fails halfway leaves no half-written output behind. It is
+// safe for concurrent use.
+type Writer struct {
+	dir     string
+	mu      sync.Mutex
+	seen    map[string]bool
+	pending []pending
+	// made are the directories Writer created, removed again by Abort when
+	// empty.
+	made []string
+}
+
+type pending struct{ tmp, dst string }
+
+// NewWriter returns a Writer into dir.
+func NewWriter(dir string) *Writer {
+	return &Writer{dir: dir, seen: map[string]bool{}}
+}
+
+// Write writes data to a temporary file for path, a slash path that must lie
+// inside the directory and must not have been written before.
+func (w *Writer) Write(path string, data []byte) error {
+	p := filepath.FromSlash(path)
+	if path == "" || filepath.IsAbs(p) || !filepath.IsLocal(p) {
+		return fmt.Errorf("write output: path %q is not inside the output directory", path)
 	}
-	type pending struct{ tmp, dst string }
-	var done []pending
-	defer func() {
-		if err != nil {
-			for _, p := range done {
-				os.Remove(p.tmp)
-			}
-		}
-	}()
-	for _, f := range files {
-		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
-		if err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		done = append(done, pending{tmp.Name(), dst})
-		_, werr := tmp.Write(f.Data)
-		cerr := tmp.Close()
-		if err := errors.Join(werr, cerr); err != nil {
-			return fmt.Errorf("write output %s: %w", f.Path, err)
-		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			return fmt.Errorf("write output %s: %w", f.Path, err)
-		}
+	dst := filepath.Join(w.dir, p)
+	w.mu.Lock()
+	if w.seen[path] {
+		w.mu.Unlock()
+		return fmt.Errorf("write output: %s is generated twice", path)
 	}
-	for i, p := range done {
-		if err := os.Rename(p.tmp, p.dst); err != nil {
-			for _, q := range done[i:] {
-				os.Remove(q.tmp)
-			}
-			done = nil
-			return fmt.Errorf("write output: %w", err)
-		}
+	w.seen[path] = true
+	err := w.mkdirAll(filepath.Dir(dst))
+	w.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	w.mu.Lock()
+	w.pending = append(w.pending, pending{tmp.Name(), dst})
+	w.mu.Unlock()
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		return fmt.Errorf("write output %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write output %s: %w", path, err)
 	}
 	return nil
+}
+
+// mkdirAll creates dir and its missing parents, remembering which it made.
+// The caller holds w.mu.
+func (w *Writer) mkdirAll(dir string) error {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	w.made = append(w.made, missing...)
+	return nil
+}
+
+// Commit renames every file written into place. If a rename fails, the
+// files not yet renamed are removed and the error returned.
+func (w *Writer) Commit() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, p := range w.pending {
+		if err := os.Rename(p.tmp, p.dst); err != nil {
+			for _, q := range w.pending[i:] {
+				os.Remove(q.tmp)
+			}
+			w.pending = nil
+			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	w.pending = nil
+	return nil
+}
+
+// Abort removes every file written and not committed, and the directories
+// Writer created that are empty then.
+func (w *Writer) Abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.pending {
+		os.Remove(p.tmp)
+	}
+	w.pending = nil
+	// Deepest first, so that a parent is empty by the time it comes.
+	slices.SortFunc(w.made, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range w.made {
+		os.Remove(d)
+	}
+	w.made = nil
+}
+
+// Write writes files below dir through a Writer: all of them, or on any
+// error none.
+func Write(dir string, files []File) error {
+	w := NewWriter(dir)
+	for _, f := range files {
+		if err := w.Write(f.Path, f.Data); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Commit()
 }
 
 // Join returns the slash path of elem, for File.Path.

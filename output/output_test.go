@@ -1,8 +1,10 @@
 package output
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -42,5 +44,67 @@ func TestWriteRefusesPathsOutsideTheDirectoryAndWritesNothing(t *testing.T) {
 func TestWriteRefusesTheSamePathTwice(t *testing.T) {
 	if err := Write(t.TempDir(), []File{{Path: "a.yml"}, {Path: "a.yml"}}); err == nil {
 		t.Fatal("accepted a path twice")
+	}
+}
+
+func TestWriterShowsNothingBeforeCommit(t *testing.T) {
+	dir := t.TempDir()
+	w := NewWriter(dir)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if err := w.Write(fmt.Sprintf("rules/tests/f%d.yml", i), []byte{byte('a' + i)}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if m, _ := filepath.Glob(filepath.Join(dir, "rules", "tests", "*.yml")); len(m) != 0 {
+		t.Fatalf("visible before Commit: %v", m)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		got, err := os.ReadFile(filepath.Join(dir, "rules", "tests", fmt.Sprintf("f%d.yml", i)))
+		if err != nil || string(got) != string(rune('a'+i)) {
+			t.Errorf("f%d.yml: %q, %v", i, got, err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "rules", "tests", ".*.tmp")); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+func TestWriterAbortLeavesTheDirectoryAsItWas(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keep.yml"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(dir)
+	for _, p := range []string{"keep.yml", "a/b/c.yml", "a/d.yml"} {
+		if err := w.Write(p, []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Write("a/d.yml", nil); err == nil {
+		t.Error("accepted a path twice")
+	}
+	w.Abort()
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "keep.yml" {
+		t.Errorf("left %v", entries)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "keep.yml")); string(got) != "old" {
+		t.Errorf("keep.yml is %q", got)
+	}
+}
+
+func TestFilesKeepsWhatIsWritten(t *testing.T) {
+	var f Files
+	_ = f.Write("a", []byte("1"))
+	_ = f.Write("b", []byte("2"))
+	if l := f.List(); len(l) != 2 || l[0].Path != "a" || string(l[1].Data) != "2" {
+		t.Errorf("%v", l)
 	}
 }
