@@ -239,8 +239,32 @@ func (x kpiCtx) beyond(th float64) float64 {
 
 // render expands an alert's annotations as Prometheus would for a firing
 // alert with the given labels and value, answering its queries from values
-// (by metric name).
+// (by metric name): through expandFast where it can, else through
+// Prometheus' own template Expander.
 func render(ann map[string]string, lbls map[string]string, value float64, values map[string]float64, at time.Time) (map[string]string, error) {
+	out := make(map[string]string, len(ann))
+	for k, text := range ann {
+		if !strings.Contains(text, "{{") {
+			// Text without an action expands to itself.
+			out[k] = text
+			continue
+		}
+		if s, ok := expandFast(text, lbls, value, values); ok {
+			out[k] = s
+			continue
+		}
+		s, err := expandTemplate(text, lbls, value, values, at)
+		if err != nil {
+			return nil, fmt.Errorf("annotation %s: %w", k, err)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+// expandTemplate expands one annotation text with Prometheus' template
+// Expander, as its rule manager does for a firing alert.
+func expandTemplate(text string, lbls map[string]string, value float64, values map[string]float64, at time.Time) (string, error) {
 	p := parser.NewParser(parser.Options{})
 	query := func(_ context.Context, q string, _ time.Time) (promql.Vector, error) {
 		e, err := p.ParseExpr(q)
@@ -263,18 +287,8 @@ func render(ann map[string]string, lbls map[string]string, value float64, values
 		}
 		return promql.Vector{{Metric: labels.FromMap(m), F: v}}, nil
 	}
-	defs := "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
 	data := template.AlertTemplateData(lbls, nil, "", promql.Sample{F: value})
-	out := make(map[string]string, len(ann))
-	for k, text := range ann {
-		e := template.NewTemplateExpander(context.Background(), defs+text, "__alert_test", data, model.TimeFromUnixNano(at.UnixNano()), query, nil, nil)
-		s, err := e.Expand()
-		if err != nil {
-			return nil, fmt.Errorf("annotation %s: %w", k, err)
-		}
-		out[k] = s
-	}
-	return out, nil
+	return template.NewTemplateExpander(context.Background(), templateDefs+text, "__alert_test", data, model.TimeFromUnixNano(at.UnixNano()), query, nil, nil).Expand()
 }
 
 // findAlert returns the KPI's alert rule of that name and severity.
