@@ -19,7 +19,9 @@ type File struct {
 
 // Sink takes generated files one at a time. A generator that writes into a
 // Sink can hand each file over as soon as it is rendered and forget it, so
-// that a large catalog's output never has to fit in memory at once.
+// that a large catalog's output never has to fit in memory at once. Sinks
+// are safe for concurrent use, and may keep data: a caller does not change
+// it after Write.
 type Sink interface {
 	Write(path string, data []byte) error
 }
@@ -125,22 +127,24 @@ func (w *Writer) mkdirAll(dir string) error {
 	return nil
 }
 
-// Commit renames every file written into place. If a rename fails, the
-// files not yet renamed are removed and the error returned.
-func (w *Writer) Commit() error {
+// Commit renames every file written into place and returns how many there
+// were. If a rename fails, the files not yet renamed are removed and the
+// error returned.
+func (w *Writer) Commit() (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	n := len(w.pending)
 	for i, p := range w.pending {
 		if err := os.Rename(p.tmp, p.dst); err != nil {
 			for _, q := range w.pending[i:] {
 				os.Remove(q.tmp)
 			}
 			w.pending = nil
-			return fmt.Errorf("write output: %w", err)
+			return i, fmt.Errorf("write output: %w", err)
 		}
 	}
 	w.pending = nil
-	return nil
+	return n, nil
 }
 
 // Abort removes every file written and not committed, and the directories
@@ -170,7 +174,8 @@ func Write(dir string, files []File) error {
 			return err
 		}
 	}
-	return w.Commit()
+	_, err := w.Commit()
+	return err
 }
 
 // Join returns the slash path of elem, for File.Path.

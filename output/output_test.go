@@ -62,8 +62,8 @@ func TestWriterShowsNothingBeforeCommit(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, "rules", "tests", "*.yml")); len(m) != 0 {
 		t.Fatalf("visible before Commit: %v", m)
 	}
-	if err := w.Commit(); err != nil {
-		t.Fatal(err)
+	if n, err := w.Commit(); err != nil || n != 20 {
+		t.Fatalf("committed %d: %v", n, err)
 	}
 	for i := range 20 {
 		got, err := os.ReadFile(filepath.Join(dir, "rules", "tests", fmt.Sprintf("f%d.yml", i)))

@@ -8,6 +8,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -71,66 +72,84 @@ func KPIAlerts(c *catalog.Catalog, k *catalog.KPI) []rulefmt.Rule {
 // names its KPI; nothing is returned then.
 func Build(c *catalog.Catalog) (*Set, error) {
 	s := &Set{kpis: map[string][]*catalog.KPI{}}
-	type teamResult struct {
-		file RuleFile
-		kpis []*catalog.KPI
-		errs validationErrors
-	}
 	names := teamNames(c)
-	teams := make([]teamResult, len(names))
-	parallel(len(names), func(i int) {
-		r := &teams[i]
-		r.kpis = c.TeamKPIs(names[i])
-		r.file = RuleFile{Path: TeamFile(names[i]), team: names[i]}
-		v := newValidator()
-		// A group's rules are its KPIs' in catalog order; groups are in
-		// the order of their first KPI.
-		var order []string
-		byGroup := map[string][]*catalog.KPI{}
-		for _, k := range r.kpis {
-			g := GroupName(k.Team, k.Group)
-			if _, ok := byGroup[g]; !ok {
-				order = append(order, g)
-			}
-			byGroup[g] = append(byGroup[g], k)
-		}
-		for _, g := range order {
-			group := rulefmt.RuleGroup{Name: g}
-			for _, k := range byGroup[g] {
-				rs := newKPICtx(c, k).rules()
-				shareLabels(rs)
-				r.errs.add(k.Name, v.rules(rs))
-				group.Rules = append(group.Rules, rs...)
-			}
-			// Keep the rules in a slice of their number.
-			group.Rules = slices.Clone(group.Rules)
-			r.file.Groups = append(r.file.Groups, group)
-		}
-	})
-	used := map[catalog.Period]bool{}
+	teams := make([]teamRules, len(names))
+	parallel(len(names), func(i int) { teams[i] = buildTeam(c, names[i]) })
 	var errs validationErrors
+	var ids []fileIDs
+	cal, calErrs := buildCalendar(c)
+	errs = append(errs, calErrs...)
+	if cal != nil {
+		s.Files = append(s.Files, *cal)
+		ids = append(ids, cal.ids())
+	}
 	for _, r := range teams {
 		errs = append(errs, r.errs...)
-		if len(r.kpis) == 0 {
-			continue
-		}
-		for _, k := range r.kpis {
-			if k.Period != catalog.PeriodNone && k.HasTarget() {
-				used[k.Period] = true
-			}
-		}
 		s.kpis[r.file.Path] = r.kpis
 		s.Files = append(s.Files, r.file)
+		ids = append(ids, r.file.ids())
 	}
-	if cal := calendarRules(used); len(cal) > 0 {
-		errs.add("", newValidator().rules(cal))
-		s.Files = append([]RuleFile{{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}}}, s.Files...)
-	}
-	errs.add("", newValidator().unique(s.Files))
+	errs.add("", unique(ids))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// teamRules is one team's rule file, its KPIs in catalog order, and what
+// validating its rules found.
+type teamRules struct {
+	file RuleFile
+	kpis []*catalog.KPI
+	errs validationErrors
+}
+
+// buildTeam generates and validates the rule file of one team.
+func buildTeam(c *catalog.Catalog, team string) teamRules {
+	r := teamRules{kpis: c.TeamKPIs(team), file: RuleFile{Path: TeamFile(team), team: team}}
+	v := newValidator()
+	// A group's rules are its KPIs' in catalog order; groups are in the
+	// order of their first KPI.
+	var order []string
+	byGroup := map[string][]*catalog.KPI{}
+	for _, k := range r.kpis {
+		g := GroupName(k.Team, k.Group)
+		if _, ok := byGroup[g]; !ok {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], k)
+	}
+	for _, g := range order {
+		group := rulefmt.RuleGroup{Name: g}
+		for _, k := range byGroup[g] {
+			rs := newKPICtx(c, k).rules()
+			shareLabels(rs)
+			r.errs.add(k.Name, v.rules(rs))
+			group.Rules = append(group.Rules, rs...)
+		}
+		// Keep the rules in a slice of their number.
+		group.Rules = slices.Clone(group.Rules)
+		r.file.Groups = append(r.file.Groups, group)
+	}
+	return r
+}
+
+// buildCalendar returns the calendar rule file, validated, or nil when no
+// KPI with a target has a period.
+func buildCalendar(c *catalog.Catalog) (*RuleFile, validationErrors) {
+	used := map[catalog.Period]bool{}
+	for _, k := range c.KPIs {
+		if k.Period != catalog.PeriodNone && k.HasTarget() {
+			used[k.Period] = true
+		}
+	}
+	cal := calendarRules(used)
+	if len(cal) == 0 {
+		return nil, nil
+	}
+	var errs validationErrors
+	errs.add("", newValidator().rules(cal))
+	return &RuleFile{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}}, errs
 }
 
 // shareLabels points rules with equal labels at one map. A KPI's records
@@ -348,44 +367,131 @@ type Options struct {
 
 // Generate returns every file this package writes for a catalog: rule
 // files, their promtool tests, the Alertmanager configuration and, when
-// asked, the PrometheusRule resource. Warnings name receivers left out of the
-// Alertmanager configuration. On any error it returns no files at all.
+// asked, the PrometheusRule resource, in path order. Warnings name receivers
+// left out of the Alertmanager configuration. On any error it returns no
+// files at all.
 func Generate(c *catalog.Catalog, o Options) (files []output.File, warnings []string, err error) {
+	var sink output.Files
+	if warnings, err = GenerateTo(c, o, &sink); err != nil {
+		return nil, nil, err
+	}
+	files = sink.List()
+	slices.SortFunc(files, func(a, b output.File) int { return strings.Compare(a.Path, b.Path) })
+	return files, warnings, nil
+}
+
+// GenerateTo writes what Generate returns into sink, team by team as each
+// team's rules and tests are rendered, so that only the teams in hand are
+// ever in memory. Every rule is validated before its file is written, but a
+// later team's invalid rule is found after earlier teams' files went to sink:
+// on error the caller discards what sink took (output.Writer's Abort).
+func GenerateTo(c *catalog.Catalog, o Options, sink output.Sink) (warnings []string, err error) {
 	if o.AlertmanagerVersion == (AMVersion{}) {
 		o.AlertmanagerVersion = DefaultAMVersion
 	}
-	s, err := Build(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	files, err = s.Outputs()
-	if err != nil {
-		return nil, nil, err
-	}
-	tests, err := s.Tests(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	tf, err := TestOutputs(tests)
-	if err != nil {
-		return nil, nil, err
-	}
-	files = append(files, tf...)
 	am, err := Alertmanager(c, o.AlertmanagerVersion)
 	if err != nil {
-		return nil, nil, fmt.Errorf("alertmanager: %w", err)
+		return nil, fmt.Errorf("alertmanager: %w", err)
 	}
 	af, err := am.Output(o.AlertmanagerVersion)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	files = append(files, af)
+	cal, errs := buildCalendar(c)
+	var cals []RuleFile
+	if cal != nil {
+		cals = []RuleFile{*cal}
+	}
+	names := teamNames(c)
+	type teamResult struct {
+		ids  fileIDs
+		errs validationErrors
+		err  error
+		// file is kept only for the PrometheusRule resource.
+		file RuleFile
+	}
+	teams := make([]teamResult, len(names))
+	parallel(len(names), func(i int) {
+		t := buildTeam(c, names[i])
+		r := &teams[i]
+		r.ids, r.errs = t.file.ids(), t.errs
+		if len(t.errs) > 0 {
+			return
+		}
+		if o.PrometheusRule {
+			r.file = t.file
+		}
+		r.err = writeTeam(c, cals, t, sink)
+	})
+	ids := make([]fileIDs, 0, len(names)+1)
+	if cal != nil {
+		ids = append(ids, cal.ids())
+	}
+	var failed []error
+	for _, r := range teams {
+		errs = append(errs, r.errs...)
+		ids = append(ids, r.ids)
+		if r.err != nil {
+			failed = append(failed, r.err)
+		}
+	}
+	errs.add("", unique(ids))
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(failed...); err != nil {
+		return nil, err
+	}
+	if cal != nil {
+		data, err := cal.Encode()
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", cal.Path, err)
+		}
+		if err := sink.Write(cal.Path, data); err != nil {
+			return nil, err
+		}
+	}
+	if err := sink.Write(af.Path, af.Data); err != nil {
+		return nil, err
+	}
 	if o.PrometheusRule {
+		s := &Set{Files: cals}
+		for _, r := range teams {
+			s.Files = append(s.Files, r.file)
+		}
 		pr, err := s.PrometheusRule()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		files = append(files, pr)
+		if err := sink.Write(pr.Path, pr.Data); err != nil {
+			return nil, err
+		}
 	}
-	return files, am.Omitted, nil
+	return am.Omitted, nil
+}
+
+// writeTeam renders a validated team's rule file and its test files into
+// sink.
+func writeTeam(c *catalog.Catalog, cals []RuleFile, t teamRules, sink output.Sink) error {
+	data, err := t.file.Encode()
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", t.file.Path, err)
+	}
+	if err := sink.Write(t.file.Path, data); err != nil {
+		return err
+	}
+	tests, err := teamTestFiles(c, cals, t.file, t.kpis)
+	if err != nil {
+		return err
+	}
+	for _, tf := range tests {
+		data, err := tf.Encode()
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", tf.Path, err)
+		}
+		if err := sink.Write(tf.Path, data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -95,42 +95,58 @@ func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
 		if f.team == "" {
 			continue
 		}
-		base := TestDir + "/team-" + f.team
-		files := append(slices.Clone(cal), f)
-		ruleFiles := make([]string, len(files))
-		for i, rf := range files {
-			ruleFiles[i] = rel(base+".yml", rf.Path)
-		}
-		minute := TestFile{Path: base + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(time.Minute), GroupEvalOrder: s.groupNames(files...)}
-		byPeriod := map[catalog.Period]*TestFile{}
-		for _, p := range periods {
-			byPeriod[p] = &TestFile{Path: base + "-" + string(p) + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(testStep(p)), GroupEvalOrder: s.groupNames(files...)}
-		}
-		for _, k := range s.kpis[f.Path] {
-			x := newKPICtx(c, k).withAlerts()
-			m, err := x.minuteTests()
-			if err != nil {
-				return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
-			}
-			minute.Tests = append(minute.Tests, m...)
-			h, err := x.periodTests()
-			if err != nil {
-				return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
-			}
-			if len(h) > 0 {
-				byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, h...)
-			}
-		}
-		team, err := teamTests(c, s.kpis[f.Path])
+		tf, err := teamTestFiles(c, cal, f, s.kpis[f.Path])
 		if err != nil {
-			return nil, fmt.Errorf("team %s: generate tests: %w", f.team, err)
+			return nil, err
 		}
-		minute.Tests = append(minute.Tests, team...)
-		out = append(out, minute)
-		for _, p := range periods {
-			if len(byPeriod[p].Tests) > 0 {
-				out = append(out, *byPeriod[p])
-			}
+		out = append(out, tf...)
+	}
+	return out, nil
+}
+
+// teamTestFiles generates the test files of one team's rule file f, whose
+// KPIs are kpis, next to the calendar file cal (none or one).
+func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
+	base := TestDir + "/team-" + f.team
+	files := append(slices.Clone(cal), f)
+	ruleFiles := make([]string, len(files))
+	var groups []string
+	for i, rf := range files {
+		ruleFiles[i] = rel(base+".yml", rf.Path)
+		for _, g := range rf.Groups {
+			groups = append(groups, g.Name)
+		}
+	}
+	minute := TestFile{Path: base + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(time.Minute), GroupEvalOrder: groups}
+	byPeriod := map[catalog.Period]*TestFile{}
+	for _, p := range periods {
+		byPeriod[p] = &TestFile{Path: base + "-" + string(p) + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(testStep(p)), GroupEvalOrder: groups}
+	}
+	alerts := f.alertsByKPI()
+	for _, k := range kpis {
+		x := newKPICtx(c, k).withAlerts(alerts[k.Name])
+		m, err := x.minuteTests()
+		if err != nil {
+			return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+		}
+		minute.Tests = append(minute.Tests, m...)
+		h, err := x.periodTests()
+		if err != nil {
+			return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+		}
+		if len(h) > 0 {
+			byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, h...)
+		}
+	}
+	team, err := teamTests(c, kpis, alerts)
+	if err != nil {
+		return nil, fmt.Errorf("team %s: generate tests: %w", f.team, err)
+	}
+	minute.Tests = append(minute.Tests, team...)
+	out := []TestFile{minute}
+	for _, p := range periods {
+		if len(byPeriod[p].Tests) > 0 {
+			out = append(out, *byPeriod[p])
 		}
 	}
 	return out, nil
@@ -307,7 +323,7 @@ type alertRule = struct {
 }
 
 func (x kpiCtx) alertRules() []alertRule {
-	var out []alertRule
+	out := []alertRule{}
 	for _, r := range x.rules() {
 		if r.Alert != "" {
 			out = append(out, alertRule{Alert: r.Alert, Annotations: r.Annotations})
@@ -316,9 +332,29 @@ func (x kpiCtx) alertRules() []alertRule {
 	return out
 }
 
-// withAlerts returns x with its alert rules built once for expect.
-func (x kpiCtx) withAlerts() kpiCtx {
-	x.alerts = x.alertRules()
+// alertsByKPI lists the alert rules of a rule file by the KPI they carry in
+// their kpi label, in rule order: the rules Build made, so that the tests
+// need not generate every KPI's rules a second time.
+func (f RuleFile) alertsByKPI() map[string][]alertRule {
+	out := map[string][]alertRule{}
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != "" {
+				k := r.Labels[catalog.LabelKPI]
+				out[k] = append(out[k], alertRule{Alert: r.Alert, Annotations: r.Annotations})
+			}
+		}
+	}
+	return out
+}
+
+// withAlerts returns x with its alert rules, as alertRules would build
+// them, for expect; nil builds them.
+func (x kpiCtx) withAlerts(alerts []alertRule) kpiCtx {
+	if alerts == nil {
+		alerts = x.alertRules()
+	}
+	x.alerts = alerts
 	return x
 }
 

@@ -10,10 +10,10 @@ import (
 // at once. Those alerts share their names across the team's KPIs and fire
 // for all of them when the exporter reports nothing (absent), so testing
 // them team by team keeps the tests linear in the team's size.
-func teamTests(c *catalog.Catalog, kpis []*catalog.KPI) ([]TestGroup, error) {
+func teamTests(c *catalog.Catalog, kpis []*catalog.KPI, alerts map[string][]alertRule) ([]TestGroup, error) {
 	xs := make([]kpiCtx, len(kpis))
 	for i, k := range kpis {
-		xs[i] = newKPICtx(c, k).withAlerts()
+		xs[i] = newKPICtx(c, k).withAlerts(alerts[k.Name])
 	}
 	var out []TestGroup
 	stale, err := staleTests(xs)

@@ -119,27 +119,49 @@ func endsInComparison(e parser.Expr) bool {
 	return false
 }
 
+// fileIDs is what the uniqueness check needs of a rule file: its group
+// names and the identity of each recorded series, which a streaming
+// Generate keeps after the file itself is written and gone.
+type fileIDs struct {
+	path    string
+	groups  []string
+	records []recordID
+}
+
+// recordID identifies a recorded series: its name and the labels that tell
+// one KPI's and one period's records apart.
+type recordID struct{ record, kpi, period string }
+
+func (f RuleFile) ids() fileIDs {
+	id := fileIDs{path: f.Path}
+	for _, g := range f.Groups {
+		id.groups = append(id.groups, g.Name)
+		for _, r := range g.Rules {
+			if r.Record != "" {
+				id.records = append(id.records, recordID{r.Record, r.Labels[catalog.LabelKPI], r.Labels["period"]})
+			}
+		}
+	}
+	return id
+}
+
 // unique checks that group names and recorded series are unique across files.
-func (v validator) unique(files []RuleFile) []error {
+func unique(files []fileIDs) []error {
 	var errs []error
 	groups := map[string]string{}
-	series := map[string]bool{}
+	series := map[recordID]bool{}
 	for _, f := range files {
-		for _, g := range f.Groups {
-			if prev, ok := groups[g.Name]; ok {
-				errs = append(errs, fmt.Errorf("group %s is generated in both %s and %s", g.Name, prev, f.Path))
+		for _, g := range f.groups {
+			if prev, ok := groups[g]; ok {
+				errs = append(errs, fmt.Errorf("group %s is generated in both %s and %s", g, prev, f.path))
 			}
-			groups[g.Name] = f.Path
-			for _, r := range g.Rules {
-				if r.Record == "" {
-					continue
-				}
-				id := r.Record + "/" + r.Labels["kpi"] + "/" + r.Labels["period"]
-				if series[id] {
-					errs = append(errs, fmt.Errorf("record %s %v is generated twice", r.Record, r.Labels))
-				}
-				series[id] = true
+			groups[g] = f.path
+		}
+		for _, r := range f.records {
+			if series[r] {
+				errs = append(errs, fmt.Errorf("record %s {kpi=%q, period=%q} is generated twice", r.record, r.kpi, r.period))
 			}
+			series[r] = true
 		}
 	}
 	return errs

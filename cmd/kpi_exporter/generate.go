@@ -24,9 +24,26 @@ type generateCmd struct {
 	amVersion      *string
 }
 
-// producer is one pure generator: catalog in, files out. Adding an output to
-// generate is adding one producer to producers.
-type producer func(*catalog.Catalog) ([]output.File, error)
+// producer is one pure generator: catalog in, files out into a sink, each
+// as soon as it is rendered. Adding an output to generate is adding one
+// producer to producers.
+type producer func(*catalog.Catalog, output.Sink) error
+
+// returning adapts a generator that returns its files.
+func returning(gen func(*catalog.Catalog) ([]output.File, error)) producer {
+	return func(c *catalog.Catalog, sink output.Sink) error {
+		files, err := gen(c)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := sink.Write(f.Path, f.Data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
 
 func newGenerateCmd(app *kingpin.Application) *generateCmd {
 	g := &generateCmd{cmd: app.Command("generate", "Write Prometheus rules, their promtool tests and the Alertmanager routing tree for the catalog.")}
@@ -46,17 +63,17 @@ func (g *generateCmd) producers(stderr io.Writer) ([]producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ruleFiles := func(c *catalog.Catalog) ([]output.File, error) {
-		files, warnings, err := rules.Generate(c, rules.Options{AlertmanagerVersion: v, PrometheusRule: *g.prometheusRule})
+	ruleFiles := func(c *catalog.Catalog, sink output.Sink) error {
+		warnings, err := rules.GenerateTo(c, rules.Options{AlertmanagerVersion: v, PrometheusRule: *g.prometheusRule}, sink)
 		for _, w := range warnings {
 			fmt.Fprintf(stderr, "kpi_exporter generate: alertmanager %s: not routed: %s\n", v, w)
 		}
-		return files, err
+		return err
 	}
 	return []producer{
 		ruleFiles,
-		governance.DocsFiles,
-		dashboards.Generate,
+		returning(governance.DocsFiles),
+		returning(dashboards.Generate),
 	}, nil
 }
 
@@ -71,19 +88,19 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
 		return exitFailure
 	}
-	var files []output.File
+	w := output.NewWriter(*g.outputDir)
 	for _, p := range ps {
-		f, err := p(c)
-		if err != nil {
+		if err := p(c, w); err != nil {
+			w.Abort()
 			fmt.Fprintf(stderr, "kpi_exporter generate: nothing written: %v\n", err)
 			return exitFailure
 		}
-		files = append(files, f...)
 	}
-	if err := output.Write(*g.outputDir, files); err != nil {
+	n, err := w.Commit()
+	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "kpi_exporter generate: wrote %d files to %s\n", len(files), *g.outputDir)
+	fmt.Fprintf(stdout, "kpi_exporter generate: wrote %d files to %s\n", n, *g.outputDir)
 	return exitOK
 }
