@@ -79,6 +79,10 @@ func anchor(heading string) string {
 	return b.String()
 }
 
+// cellEscaper keeps a value inside its Markdown table cell. A Replacer
+// builds its tables on first use, so it is made once.
+var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ")
+
 func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, k *catalog.KPI, alerts []AlertDoc) {
 	fmt.Fprintf(b, "\n### %s\n\n", k.Name)
 	if k.Help != "" {
@@ -89,7 +93,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, k *catalog.KPI, alerts [
 	}
 	row := func(key, val string) {
 		if val != "" {
-			fmt.Fprintf(b, "| %s | %s |\n", key, strings.NewReplacer("|", `\|`, "\n", " ").Replace(val))
+			fmt.Fprintf(b, "| %s | %s |\n", key, cellEscaper.Replace(val))
 		}
 	}
 	b.WriteString("| | |\n| --- | --- |\n")

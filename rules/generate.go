@@ -58,11 +58,10 @@ func GroupName(team, group string) string {
 // without validating them: for documents that list a KPI's alerts. Build and
 // Generate validate every rule before anything is written.
 func KPIAlerts(c *catalog.Catalog, k *catalog.KPI) []rulefmt.Rule {
+	x := newKPICtx(c, k)
 	var out []rulefmt.Rule
-	for _, r := range newKPICtx(c, k).rules() {
-		if r.Alert != "" {
-			out = append(out, r)
-		}
+	for _, part := range [][]rulefmt.Rule{x.thresholdAlerts(), x.forecastAlerts(), x.anomalyAlerts(), x.stalenessAlerts()} {
+		out = append(out, part...)
 	}
 	return out
 }
@@ -205,7 +204,8 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// rules returns every rule of the KPI, each after the records it reads.
+// rules returns every rule of the KPI, each after the records it reads. The
+// alerts come last, in the order KPIAlerts lists them.
 func (x kpiCtx) rules() []rulefmt.Rule {
 	var rs []rulefmt.Rule
 	for _, part := range [][]rulefmt.Rule{

@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -101,6 +102,33 @@ func TestGenerateToReturnsTheSinksError(t *testing.T) {
 	for after := range 4 {
 		if _, err := GenerateTo(c, Options{}, &failingSink{after: after}); !errors.Is(err, errSinkFull) {
 			t.Errorf("failing after %d files: got %v", after, err)
+		}
+	}
+}
+
+// TestKPIAlertsAreTheRulesAlerts holds KPIAlerts, which builds only the
+// alerts, to the alerts among every rule of each KPI.
+func TestKPIAlertsAreTheRulesAlerts(t *testing.T) {
+	paths := []string{"../config.example.yaml"}
+	for _, p := range goldenCatalogs(t) {
+		paths = append(paths, p)
+	}
+	for _, p := range paths {
+		c := load(t, p)
+		for _, k := range c.KPIs {
+			var want []string
+			for _, r := range newKPICtx(c, k).rules() {
+				if r.Alert != "" {
+					want = append(want, r.Alert+"/"+r.Labels["severity"])
+				}
+			}
+			var got []string
+			for _, r := range KPIAlerts(c, k) {
+				got = append(got, r.Alert+"/"+r.Labels["severity"])
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: KPIAlerts %v, rules %v", k.Name, got, want)
+			}
 		}
 	}
 }
