@@ -7,6 +7,7 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/dashboards"
 	"github.com/kpi-exporter/kpi_exporter/governance"
+	"github.com/kpi-exporter/kpi_exporter/output"
 	"github.com/kpi-exporter/kpi_exporter/rules"
 )
 
@@ -35,13 +36,25 @@ func BenchmarkGenerate10000KPIs(b *testing.B) {
 	b.Run("all", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, _, err := rules.Generate(cat, rules.Options{}); err != nil {
+			// As generate does: every file into a Writer, committed.
+			w := output.NewWriter(b.TempDir())
+			if _, err := rules.GenerateTo(cat, rules.Options{}, w); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := governance.DocsFiles(cat); err != nil {
+			docs, err := governance.DocsFiles(cat)
+			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := dashboards.Generate(cat); err != nil {
+			dash, err := dashboards.Generate(cat)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, f := range append(docs, dash...) {
+				if err := w.Write(f.Path, f.Data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := w.Commit(); err != nil {
 				b.Fatal(err)
 			}
 		}
