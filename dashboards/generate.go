@@ -53,12 +53,32 @@ func boards(cat *catalog.Catalog) []board {
 
 // Generate builds the overview, one dashboard per team that owns KPIs, and the
 // provisioning file, in that order. The same catalog always gives the same
-// bytes. Dashboards are rendered concurrently by GOMAXPROCS workers, each with
-// its own encoder: the catalog is only read. A worker writes each panel as
-// soon as it is built, so that only the rendered files accumulate.
+// bytes.
 func Generate(cat *catalog.Catalog) ([]File, error) {
 	jobs := boards(cat)
-	files := make([]File, len(jobs), len(jobs)+1)
+	files := make([]File, len(jobs)+1)
+	err := render(jobs, func(i int, f File) error {
+		files[i] = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// GenerateTo writes what Generate returns into sink, each file as soon as it
+// is rendered, so that a large catalog's dashboards never sit in memory
+// together. On error the caller discards what sink took.
+func GenerateTo(cat *catalog.Catalog, sink output.Sink) error {
+	return render(boards(cat), func(_ int, f File) error { return sink.Write(f.Path, f.Data) })
+}
+
+// render renders jobs and then the provisioning file, handing each with its
+// index to emit. Dashboards are rendered concurrently by GOMAXPROCS workers,
+// each with its own encoder: the catalog is only read. A worker writes each
+// panel as soon as it is built, so that only the rendered file accumulates.
+func render(jobs []board, emit func(int, File) error) error {
 	errs := make([]error, len(jobs))
 	next := make(chan int, len(jobs))
 	for i := range jobs {
@@ -75,18 +95,17 @@ func Generate(cat *catalog.Catalog) ([]File, error) {
 					errs[i] = fmt.Errorf("build %s: %w", jobs[i].path, err)
 					continue
 				}
-				files[i] = File{Path: jobs[i].path, Data: data}
+				errs[i] = emit(i, File{Path: jobs[i].path, Data: data})
 			}
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return err
 	}
-
 	prov, err := provisioning()
 	if err != nil {
-		return nil, fmt.Errorf("build %s: %w", ProvisioningPath, err)
+		return fmt.Errorf("build %s: %w", ProvisioningPath, err)
 	}
-	return append(files, File{Path: ProvisioningPath, Data: prov}), nil
+	return emit(len(jobs), File{Path: ProvisioningPath, Data: prov})
 }

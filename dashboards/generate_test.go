@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -105,6 +106,31 @@ func TestRegeneratingGivesIdenticalBytes(t *testing.T) {
 					if first[i].Path != again[i].Path || !bytes.Equal(first[i].Data, again[i].Data) {
 						t.Fatalf("%s changed between runs", first[i].Path)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestGenerateToWritesWhatGenerateReturns: the streaming form hands the sink
+// the same files, each once.
+func TestGenerateToWritesWhatGenerateReturns(t *testing.T) {
+	for _, c := range testCatalogs(t) {
+		t.Run(c.name, func(t *testing.T) {
+			want := generate(t, c.load(t))
+			var sink output.Files
+			if err := GenerateTo(c.load(t), &sink); err != nil {
+				t.Fatal(err)
+			}
+			got := sink.List()
+			slices.SortFunc(got, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+			slices.SortFunc(want, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+			if len(got) != len(want) {
+				t.Fatalf("%d files, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if got[i].Path != want[i].Path || !bytes.Equal(got[i].Data, want[i].Data) {
+					t.Errorf("%s differs from Generate's %s", got[i].Path, want[i].Path)
 				}
 			}
 		})

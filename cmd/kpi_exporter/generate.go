@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
 
@@ -73,7 +75,7 @@ func (g *generateCmd) producers(stderr io.Writer) ([]producer, error) {
 	return []producer{
 		ruleFiles,
 		returning(governance.DocsFiles),
-		returning(dashboards.Generate),
+		dashboards.GenerateTo,
 	}, nil
 }
 
@@ -88,13 +90,20 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
 		return exitFailure
 	}
+	// The producers run side by side, so that one's tail keeps the cores
+	// busy while another finishes; the Writer takes their files in any
+	// order and shows none of them unless all succeed.
 	w := output.NewWriter(*g.outputDir)
-	for _, p := range ps {
-		if err := p(c, w); err != nil {
-			w.Abort()
-			fmt.Fprintf(stderr, "kpi_exporter generate: nothing written: %v\n", err)
-			return exitFailure
-		}
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { errs[i] = p(c, w) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		w.Abort()
+		fmt.Fprintf(stderr, "kpi_exporter generate: nothing written: %v\n", err)
+		return exitFailure
 	}
 	n, err := w.Commit()
 	if err != nil {
