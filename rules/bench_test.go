@@ -104,3 +104,23 @@ func BenchmarkBuild10000KPIs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeTests10000KPIs measures rendering the promtool test files
+// of 10,000 KPIs alone; building the rules and the tests is not timed.
+func BenchmarkEncodeTests10000KPIs(b *testing.B) {
+	tf := testFiles(b, bigCatalog(b, benchKPIs))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var size int
+	for b.Loop() {
+		files, err := TestOutputs(tf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = 0
+		for _, f := range files {
+			size += len(f.Data)
+		}
+	}
+	b.ReportMetric(float64(size)/(1<<20), "out-MB")
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -153,17 +154,19 @@ func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catal
 }
 
 // Encode renders a test file, headed.
-func (f TestFile) Encode() ([]byte, error) { return encodeYAML(f) }
+func (f TestFile) Encode() ([]byte, error) { return f.AppendEncoded(nil) }
 
-// TestOutputs renders test files.
+// TestOutputs renders test files. Each renders into one reused buffer and
+// is copied out at its size, so no file keeps a doubled buffer's slack.
 func TestOutputs(tf []TestFile) ([]output.File, error) {
 	out := make([]output.File, 0, len(tf))
+	var buf []byte
 	for _, f := range tf {
-		data, err := f.Encode()
-		if err != nil {
+		var err error
+		if buf, err = f.AppendEncoded(buf[:0]); err != nil {
 			return nil, fmt.Errorf("encode %s: %w", f.Path, err)
 		}
-		out = append(out, output.File{Path: f.Path, Data: data})
+		out = append(out, output.File{Path: f.Path, Data: bytes.Clone(buf)})
 	}
 	return out, nil
 }
