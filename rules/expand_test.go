@@ -142,3 +142,55 @@ func FuzzExpandFastIsExpander(f *testing.F) {
 func quoteGo(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
+
+// FuzzKnownTemplatesParse: every text knownTemplate accepts parses as an
+// alert template, with Prometheus' variables and functions, and expands.
+func FuzzKnownTemplatesParse(f *testing.F) {
+	for _, p := range append([]string{"../config.example.yaml"}, "testdata/retail.yml", "testdata/ops.yml") {
+		c := load(f, p)
+		for _, k := range c.KPIs {
+			for _, r := range KPIAlerts(c, k) {
+				for _, text := range r.Annotations {
+					f.Add(text)
+				}
+			}
+		}
+	}
+	f.Add("{{ with printf `r{a=%q}` $labels.a | query }}{{ printf \"%d\" (. | first | value) }}{{ end }}")
+	tp := newTemplateParser()
+	f.Fuzz(func(t *testing.T, text string) {
+		if !knownTemplate(text) {
+			return
+		}
+		if err := tp.parse("A", text); err != nil {
+			t.Fatalf("knownTemplate accepts %q, which does not parse: %v", text, err)
+		}
+	})
+}
+
+// TestKnownTemplates: the generated annotations are known, so validation
+// skips the parser for them; others are not.
+func TestKnownTemplates(t *testing.T) {
+	c := load(t, "../config.example.yaml")
+	n := 0
+	for _, k := range c.KPIs {
+		for _, r := range KPIAlerts(c, k) {
+			for _, text := range r.Annotations {
+				if strings.Contains(text, "{{") {
+					n++
+					if !knownTemplate(text) {
+						t.Errorf("%s %s: not known: %q", k.Name, r.Alert, text)
+					}
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no templated annotation in the example catalog")
+	}
+	for _, text := range []string{"{{ $value }}", "{{ $labels.a", "{{ with printf `r{}` | query }}", "{{ $externalURL }}", "{{/* x */}}"} {
+		if knownTemplate(text) {
+			t.Errorf("%q is known", text)
+		}
+	}
+}
