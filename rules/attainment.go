@@ -13,7 +13,7 @@ import (
 // with the kpi, team and owner labels that routing needs; then the attainment
 // ratio, defined so that above 1 is good in either direction.
 func (x kpiCtx) attainmentRecords() []rulefmt.Rule {
-	out := []rulefmt.Rule{x.record(catalog.OpValue, x.dedup(x.k.MetricName()))}
+	out := []rulefmt.Rule{x.record(catalog.OpValue, x.dedup(x.metric))}
 	if !x.k.HasTarget() {
 		return out
 	}

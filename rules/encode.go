@@ -172,7 +172,9 @@ func appendScalar(dst []byte, s string) (_ []byte, ok bool) {
 			indicator = true
 		}
 	}
-	if s == "" || s[len(s)-1] == ' ' || yamlReserved[s] || !plainStart(s[0]) {
+	// Reserved words are at most five bytes long; looking longer scalars
+	// up was a sixth of encoding.
+	if s == "" || s[len(s)-1] == ' ' || len(s) <= 5 && yamlReserved[s] || !plainStart(s[0]) {
 		b, err := yaml.Marshal(s)
 		if err != nil || bytes.IndexByte(b, '\n') != len(b)-1 {
 			return dst, false
@@ -218,15 +220,33 @@ func yamlSortedKeys(m map[string]string) []string {
 // letters by code point, runs of digits by value, and a letter after a
 // non-letter unless digits precede.
 func yamlKeyLess(a, b string) bool {
-	ar, br := []rune(a), []rune(b)
+	if isASCII(a) && isASCII(b) {
+		// Byte by byte, without decoding runes: keys are nearly always
+		// ASCII, and sorting them was a tenth of encoding.
+		return keyLess([]byte(a), []byte(b))
+	}
+	return keyLess([]rune(a), []rune(b))
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// keyLess is yamlKeyLess on the runes (or ASCII bytes) of two keys.
+func keyLess[C byte | rune](ar, br []C) bool {
 	digits := false
 	for i := 0; i < len(ar) && i < len(br); i++ {
 		if ar[i] == br[i] {
-			digits = unicode.IsDigit(ar[i])
+			digits = unicode.IsDigit(rune(ar[i]))
 			continue
 		}
-		al := unicode.IsLetter(ar[i])
-		bl := unicode.IsLetter(br[i])
+		al := unicode.IsLetter(rune(ar[i]))
+		bl := unicode.IsLetter(rune(br[i]))
 		if al && bl {
 			return ar[i] < br[i]
 		}
@@ -239,7 +259,7 @@ func yamlKeyLess(a, b string) bool {
 		var ai, bi int
 		var an, bn int64
 		if ar[i] == '0' || br[i] == '0' {
-			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+			for j := i - 1; j >= 0 && unicode.IsDigit(rune(ar[j])); j-- {
 				if ar[j] != '0' {
 					an = 1
 					bn = 1
@@ -247,10 +267,10 @@ func yamlKeyLess(a, b string) bool {
 				}
 			}
 		}
-		for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+		for ai = i; ai < len(ar) && unicode.IsDigit(rune(ar[ai])); ai++ {
 			an = an*10 + int64(ar[ai]-'0')
 		}
-		for bi = i; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+		for bi = i; bi < len(br) && unicode.IsDigit(rune(br[bi])); bi++ {
 			bn = bn*10 + int64(br[bi]-'0')
 		}
 		if an != bn {

@@ -22,6 +22,9 @@ type kpiCtx struct {
 	by []string
 	// keep are the labels every KPI-level vector match keeps: kpi, team and by.
 	keep []string
+	// metric is the KPI's exported metric name, which nearly every rule
+	// and test names: built once instead of on each use.
+	metric string
 	// alerts are the KPI's alert rules once the tests ask for them
 	// (withAlerts), so that each expected alert does not build them all.
 	alerts []alertRule
@@ -33,10 +36,11 @@ func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {
 		by = append(by, g)
 	}
 	keep := append([]string{catalog.LabelKPI, catalog.LabelTeam}, by...)
-	return kpiCtx{c: c, k: k, by: by, keep: keep}
+	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName()}
 }
 
-func (x kpiCtx) rec(op string) string { return x.k.KPIRecord(op) }
+// rec is the name of the KPI-level record op, catalog.KPI.KPIRecord.
+func (x kpiCtx) rec(op string) string { return "kpi:" + x.metric + ":" + op }
 
 // on is the explicit one-to-one matching clause of KPI-level records.
 func (x kpiCtx) on() string { return "on(" + strings.Join(x.keep, ", ") + ")" }

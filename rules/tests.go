@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -213,16 +214,15 @@ func (x kpiCtx) alertExpLabels(severity string) map[string]string {
 }
 
 func selector(name string, l map[string]string) string {
-	var b strings.Builder
-	b.WriteString(name + "{")
+	b := make([]byte, 0, 64+len(name))
+	b = append(append(b, name...), '{')
 	for i, k := range sortedKeys(l) {
 		if i > 0 {
-			b.WriteString(",")
+			b = append(b, ',')
 		}
-		fmt.Fprintf(&b, "%s=%q", k, l[k])
+		b = strconv.AppendQuote(append(append(b, k...), '='), l[k])
 	}
-	b.WriteString("}")
-	return b.String()
+	return string(append(b, '}'))
 }
 
 // constant is n+1 samples of v in promtool notation.

@@ -28,7 +28,7 @@ func (x kpiCtx) group(name string, step time.Duration, series ...InputSeries) Te
 }
 
 func (x kpiCtx) valueSeries(values string) InputSeries {
-	return InputSeries{Series: selector(x.k.MetricName(), x.seriesLabels()), Values: values}
+	return InputSeries{Series: selector(x.metric, x.seriesLabels()), Values: values}
 }
 
 func (x kpiCtx) targetSeries(values string) InputSeries {
