@@ -88,12 +88,13 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
 		return exitUsage
 	}
+	tune := tuneGC()
 	c, err := catalog.Load(*g.configFiles...)
 	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
 		return exitFailure
 	}
-	tuneGC()
+	tune()
 	// The producers run side by side, so that one's tail keeps the cores
 	// busy while another finishes; the Writer takes their files in any
 	// order and shows none of them unless all succeed.
@@ -122,18 +123,22 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 // the user set GOGC or GOMEMLIMIT. generate is a batch that allocates
 // gigabytes for a large catalog while keeping only the catalog and the
 // teams in hand alive; at the default GOGC the collector cost a seventh of
-// its CPU time. It now lets the heap grow to five times the live data,
-// within a limit of 256 MiB above the heap the loaded catalog holds, so
-// that a larger catalog is never squeezed into a limit its own size fills.
-func tuneGC() {
+// its CPU time. The heap may grow to five times the live data, within a
+// limit: 320 MiB while the catalog loads, then 256 MiB above the heap the
+// loaded catalog holds, which the returned function sets, so that a larger
+// catalog is never squeezed into a limit its own size fills.
+func tuneGC() (loaded func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return
+		return func() {}
 	}
-	// The loader's garbage is collected first, so that HeapAlloc is the
-	// catalog alone.
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
 	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(int64(m.HeapAlloc) + 256<<20)
+	debug.SetMemoryLimit(320 << 20)
+	return func() {
+		// The loader's garbage is collected first, so that HeapAlloc is
+		// the catalog alone.
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		debug.SetMemoryLimit(int64(m.HeapAlloc) + 256<<20)
+	}
 }
