@@ -230,11 +230,14 @@ func constant(v float64, n int) string { return fmt.Sprintf("%sx%d", fmtFloat(v)
 
 // list renders explicit samples.
 func list(vs []float64) string {
-	s := make([]string, len(vs))
+	b := make([]byte, 0, 8*len(vs))
 	for i, v := range vs {
-		s[i] = fmtFloat(v)
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
 	}
-	return strings.Join(s, " ")
+	return string(b)
 }
 
 func ceilTo(d, unit time.Duration) time.Duration {

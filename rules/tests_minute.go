@@ -100,6 +100,18 @@ type thresholdScenario struct {
 	target    bool
 	fires     map[string]bool
 	assertsOn []string
+	// The value is at level's threshold, or beyond it when beyond is set:
+	// valueAt finds it again for thresholds that move.
+	level  absLevel
+	beyond bool
+}
+
+// valueAt is the scenario's value when its level's threshold is at(level).
+func (x kpiCtx) valueAt(sc thresholdScenario, at func(absLevel) float64) float64 {
+	if sc.beyond {
+		return x.beyond(at(sc.level))
+	}
+	return at(sc.level)
 }
 
 // thresholdScenarios: each level breached (the warning one with the value
@@ -119,20 +131,23 @@ func (x kpiCtx) thresholdScenarios(ls []absLevel, percent bool, at func(absLevel
 	}
 	has := x.k.HasTarget()
 	var out []thresholdScenario
+	add := func(name string, l absLevel, beyond, target bool, fires map[string]bool, asserts []string) {
+		sc := thresholdScenario{name: name, target: target, fires: fires, assertsOn: asserts, level: l, beyond: beyond}
+		sc.value = x.valueAt(sc, at)
+		out = append(out, sc)
+	}
 	if w != nil {
-		v := x.beyond(at(*w))
-		name := "warning fires beyond the warning threshold"
 		if c != nil {
-			v = at(*c)
-			name = "warning fires at the critical threshold, critical does not"
+			add("warning fires at the critical threshold, critical does not", *c, false, has, map[string]bool{w.alert: true}, names)
+		} else {
+			add("warning fires beyond the warning threshold", *w, true, has, map[string]bool{w.alert: true}, names)
 		}
-		out = append(out, thresholdScenario{name, v, has, map[string]bool{w.alert: true}, names})
-		out = append(out, thresholdScenario{"nothing fires at the warning threshold", at(*w), has, nil, names})
+		add("nothing fires at the warning threshold", *w, false, has, nil, names)
 	}
 	if c != nil {
-		out = append(out, thresholdScenario{"critical fires beyond the critical threshold", x.beyond(at(*c)), has, map[string]bool{c.alert: true}, []string{c.alert}})
+		add("critical fires beyond the critical threshold", *c, true, has, map[string]bool{c.alert: true}, []string{c.alert})
 		if w == nil {
-			out = append(out, thresholdScenario{"nothing fires at the critical threshold", at(*c), has, nil, names})
+			add("nothing fires at the critical threshold", *c, false, has, nil, names)
 		}
 	}
 	if percent {
@@ -144,8 +159,7 @@ func (x kpiCtx) thresholdScenarios(ls []absLevel, percent bool, at func(absLevel
 				pct = append(pct, l.alert)
 			}
 		}
-		worst := ls[len(ls)-1]
-		out = append(out, thresholdScenario{"percent thresholds do not fire without a target", x.beyond(at(worst)), false, nil, pct})
+		add("percent thresholds do not fire without a target", ls[len(ls)-1], true, false, nil, pct)
 	}
 	return out
 }

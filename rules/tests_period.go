@@ -118,8 +118,9 @@ func (x kpiCtx) pacedThresholdTests() ([]TestGroup, error) {
 	series := make([][]float64, len(scenarios))
 	for i := 0; i <= n; i++ {
 		e := elapsedAt(x.k.Period, epoch.Add(time.Duration(i)*x.step()))
-		for j, sc := range x.thresholdScenarios(ls, true, func(l absLevel) float64 { return thr(l, e) }) {
-			series[j] = append(series[j], sc.value)
+		at := func(l absLevel) float64 { return thr(l, e) }
+		for j, sc := range scenarios {
+			series[j] = append(series[j], x.valueAt(sc, at))
 		}
 	}
 	eT := elapsedAt(x.k.Period, epoch.Add(at))
