@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -23,7 +22,7 @@ type generateResult struct {
 	Bytes  int64
 	Args   []string
 	// TimedOut is set when the run was killed at Options.GenerateTimeout:
-	// Wall and MaxRSS are then lower bounds.
+	// Wall is then a lower bound, and MaxRSS unknown.
 	TimedOut bool
 }
 
@@ -101,22 +100,28 @@ func (e *env) generate(ctx context.Context) (generateResult, error) {
 	res.Args = []string{"generate", "--config.file=" + cfg, "--output.dir=" + out}
 	gctx, cancel := context.WithTimeout(ctx, e.opts.GenerateTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(gctx, e.bins.ours, res.Args...)
-	cmd.Env = append(os.Environ(), "BENCH_DB_PASSWORD=x")
+	// Through a reaper, so that the peak RSS is generate's own and not
+	// this process's (reaper.go).
+	cmd, maxRSS, err := reaped(func(name string, args ...string) *exec.Cmd {
+		return exec.CommandContext(gctx, name, args...)
+	}, dir, e.bins.ours, res.Args...)
+	if err != nil {
+		return res, err
+	}
+	cmd.Env = append(cmd.Env, "BENCH_DB_PASSWORD=x")
 	start := time.Now()
 	b, err := cmd.CombinedOutput()
 	res.Wall = time.Since(start)
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			res.MaxRSS = ru.Maxrss << 10
-		}
-	}
 	if gctx.Err() != nil && ctx.Err() == nil {
+		// Killed with its reaper, which never wrote the peak RSS.
 		res.TimedOut = true
 		return res, nil
 	}
 	if err != nil {
 		return res, fmt.Errorf("kpi_exporter generate: %w\n%s", err, b)
+	}
+	if res.MaxRSS, err = maxRSS(); err != nil {
+		return res, err
 	}
 	err = filepath.WalkDir(out, func(_ string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
