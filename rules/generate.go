@@ -123,7 +123,7 @@ func buildTeam(c *catalog.Catalog, team string) teamRules {
 		for _, k := range byGroup[g] {
 			rs := newKPICtx(c, k).rules()
 			shareLabels(rs)
-			r.errs.add(k.Name, v.rules(rs))
+			r.errs.add(k.Name, v.rules(k.Name, rs))
 			group.Rules = append(group.Rules, rs...)
 		}
 		// Keep the rules in a slice of their number.
@@ -147,7 +147,7 @@ func buildCalendar(c *catalog.Catalog) (*RuleFile, validationErrors) {
 		return nil, nil
 	}
 	var errs validationErrors
-	errs.add("", newValidator().rules(cal))
+	errs.add("", newValidator().rules("", cal))
 	return &RuleFile{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}}, errs
 }
 
