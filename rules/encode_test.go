@@ -16,10 +16,7 @@ import (
 // decides by content.
 func TestAppendRulesIsYAMLv3(t *testing.T) {
 	var sets [][]rulefmt.Rule
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	for _, p := range paths {
 		c := load(t, p)
 		for _, k := range c.KPIs {
@@ -81,10 +78,7 @@ func FuzzAppendScalarIsYAMLv3(f *testing.F) {
 // with rulefmt, strictly, as Prometheus does, and requires exactly the
 // groups and rules Build validated.
 func TestRuleFilesLoadBackAsTheValidatedRules(t *testing.T) {
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	for _, p := range paths {
 		s, err := Build(load(t, p))
 		if err != nil {

@@ -27,10 +27,7 @@ var querySelector = regexp.MustCompile("printf `([a-zA-Z_:][a-zA-Z0-9_:]*)\\{")
 // expands all of them itself, so that the generated tests do not quietly
 // fall back to the slow path.
 func TestExpandFastIsExpander(t *testing.T) {
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	texts := 0
 	for _, p := range paths {
 		c := load(t, p)

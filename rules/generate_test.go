@@ -29,6 +29,16 @@ func goldenCatalogs(t testing.TB) map[string]string {
 	return out
 }
 
+// exampleAndGolden are config.example.yaml and the golden catalogs: every
+// catalog the generator's output is checked on.
+func exampleAndGolden(t testing.TB) []string {
+	paths := []string{"../config.example.yaml"}
+	for _, p := range goldenCatalogs(t) {
+		paths = append(paths, p)
+	}
+	return paths
+}
+
 func load(t testing.TB, paths ...string) *catalog.Catalog {
 	t.Helper()
 	c, err := catalog.Load(paths...)
@@ -85,10 +95,7 @@ func TestGoldenFiles(t *testing.T) {
 }
 
 func TestGenerateTwiceGivesIdenticalBytes(t *testing.T) {
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	for _, p := range paths {
 		a := generate(t, load(t, p), Options{PrometheusRule: true})
 		b := generate(t, load(t, p), Options{PrometheusRule: true})

@@ -14,10 +14,7 @@ import (
 // which takes each KPI's alerts from the rule file it just built, to the
 // rule and test files Build and Set.Tests make from scratch.
 func TestGenerateToWritesWhatBuildAndTestsMake(t *testing.T) {
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	for _, p := range paths {
 		c := load(t, p)
 		s, err := Build(c)
@@ -109,10 +106,7 @@ func TestGenerateToReturnsTheSinksError(t *testing.T) {
 // TestKPIAlertsAreTheRulesAlerts holds KPIAlerts, which builds only the
 // alerts, to the alerts among every rule of each KPI.
 func TestKPIAlertsAreTheRulesAlerts(t *testing.T) {
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	for _, p := range paths {
 		c := load(t, p)
 		for _, k := range c.KPIs {

@@ -98,10 +98,7 @@ func TestExprShapesSkipOnlyExpressionsThatPassed(t *testing.T) {
 // catalogs, validating with shapes finds exactly what parsing every
 // expression finds (nothing), and skips some expressions.
 func TestExprShapesAgreeWithParsingEveryRule(t *testing.T) {
-	paths := []string{"../config.example.yaml"}
-	for _, p := range goldenCatalogs(t) {
-		paths = append(paths, p)
-	}
+	paths := exampleAndGolden(t)
 	skipped := 0
 	for _, p := range paths {
 		c := load(t, p)
