@@ -54,6 +54,10 @@ func (f *Files) List() []File {
 // generator that fails halfway leaves no half-written output behind. It is
 // safe for concurrent use.
 type Writer struct {
+	// Manifest, set before the first Write, makes Commit keep ManifestFile
+	// and remove what the previous such Commit wrote and this one did not.
+	Manifest bool
+
 	dir     string
 	mu      sync.Mutex
 	seen    map[string]bool
@@ -127,13 +131,28 @@ func (w *Writer) mkdirAll(dir string) error {
 	return nil
 }
 
+// ManifestFile lists, in the output directory, the files the last Commit
+// wrote, so that the next one can remove those it no longer writes (Writer's
+// Manifest).
+const ManifestFile = ".kpi_exporter-files"
+
 // Commit renames every file written into place and returns how many there
 // were. If a rename fails, the files not yet renamed are removed and the
-// error returned.
+// error returned. With Manifest set, files the previous such Commit into
+// the same directory wrote (ManifestFile) and this one did not are removed:
+// a team or KPI deleted from the catalog takes its rule files, tests and
+// dashboards with it, and no other file is ever touched.
 func (w *Writer) Commit() (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := len(w.pending)
+	written := make([]string, 0, n)
+	for p := range w.seen {
+		written = append(written, p)
+	}
+	slices.Sort(written)
+	manifest := []byte(strings.Join(written, "\n") + "\n")
+	old, _ := os.ReadFile(filepath.Join(w.dir, ManifestFile))
 	for i, p := range w.pending {
 		if err := os.Rename(p.tmp, p.dst); err != nil {
 			for _, q := range w.pending[i:] {
@@ -144,7 +163,40 @@ func (w *Writer) Commit() (int, error) {
 		}
 	}
 	w.pending = nil
+	if !w.Manifest {
+		return n, nil
+	}
+	if err := writeAtomic(filepath.Join(w.dir, ManifestFile), manifest); err != nil {
+		return n, fmt.Errorf("write output: %w", err)
+	}
+	for _, p := range strings.Split(string(old), "\n") {
+		fp := filepath.FromSlash(p)
+		if p == "" || w.seen[p] || filepath.IsAbs(fp) || !filepath.IsLocal(fp) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(w.dir, fp)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return n, fmt.Errorf("write output: remove %s, no longer generated: %w", p, err)
+		}
+	}
 	return n, nil
+}
+
+// writeAtomic replaces path with data through a temporary file.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // Abort removes every file written and not committed, and the directories

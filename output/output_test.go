@@ -108,3 +108,56 @@ func TestFilesKeepsWhatIsWritten(t *testing.T) {
 		t.Errorf("%v", l)
 	}
 }
+
+func TestCommitRemovesOnlyFilesItNoLongerWrites(t *testing.T) {
+	dir := t.TempDir()
+	write := func(paths ...string) {
+		t.Helper()
+		w := NewWriter(dir)
+		w.Manifest = true
+		for _, p := range paths {
+			if err := w.Write(p, []byte(p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mine.txt"), []byte("a user's file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write("rules/team-a.yml", "rules/team-b.yml", "rules/tests/team-b.yml")
+	write("rules/team-a.yml", "rules/team-c.yml")
+	for p, want := range map[string]bool{
+		"rules/team-a.yml": true, "rules/team-c.yml": true, "mine.txt": true,
+		"rules/team-b.yml": false, "rules/tests/team-b.yml": false,
+	} {
+		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
+		if got := err == nil; got != want {
+			t.Errorf("%s exists: %v, want %v", p, got, want)
+		}
+	}
+	// A manifest naming files outside the directory removes nothing there.
+	outside := filepath.Join(t.TempDir(), "keep.yml")
+	if err := os.WriteFile(outside, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte("../keep.yml\n"+outside+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write("rules/team-a.yml")
+	if _, err := os.Stat(outside); err != nil {
+		t.Errorf("a file outside the output directory was removed: %v", err)
+	}
+}
+
+func TestWriteKeepsNoManifest(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, []File{{Path: "a.yml"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+		t.Error("Write left a manifest")
+	}
+}

@@ -99,6 +99,7 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 	// busy while another finishes; the Writer takes their files in any
 	// order and shows none of them unless all succeed.
 	w := output.NewWriter(*g.outputDir)
+	w.Manifest = true
 	errs := make([]error, len(ps))
 	var wg sync.WaitGroup
 	for i, p := range ps {

@@ -71,3 +71,42 @@ func TestGenerateRefusesAnUnknownAlertmanagerVersion(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestGenerateRemovesWhatItNoLongerGenerates: a team dropped from the
+// catalog takes its rule files, tests and dashboard with it on the next
+// run, and a file generate never wrote stays.
+func TestGenerateRemovesWhatItNoLongerGenerates(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	catalog := func(teams ...string) string {
+		var b strings.Builder
+		b.WriteString("sources:\n  db: {driver: sqlite, dsn: 'file:x.db'}\nteams:\n")
+		for _, team := range teams {
+			b.WriteString("  " + team + ": {description: " + team + "}\n")
+		}
+		b.WriteString("kpis:\n")
+		for _, team := range teams {
+			b.WriteString("  - {name: k_" + team + ", help: h, unit: count, owner: o, team: " + team + ", source: db, sql: 'SELECT 1 AS value', value: value, direction: higher, target: 5, thresholds: {warning: 4}}\n")
+		}
+		return writeFile(t, dir, "catalog.yml", b.String())
+	}
+	if code, _, stderr := execCLI(t, "generate", "--config.file="+catalog("alpha", "beta"), "--output.dir="+out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(out, "rules", "local.yml"), []byte("groups: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := execCLI(t, "generate", "--config.file="+catalog("alpha"), "--output.dir="+out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for p, want := range map[string]bool{
+		"rules/team-alpha.yml": true, "rules/tests/team-alpha.yml": true, "dashboards/team-alpha.json": true,
+		"rules/local.yml":     true,
+		"rules/team-beta.yml": false, "rules/tests/team-beta.yml": false, "dashboards/team-beta.json": false,
+	} {
+		_, err := os.Stat(filepath.Join(out, filepath.FromSlash(p)))
+		if got := err == nil; got != want {
+			t.Errorf("%s exists: %v, want %v", p, got, want)
+		}
+	}
+}
