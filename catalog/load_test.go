@@ -284,3 +284,23 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 		t.Fatalf("dsn_file not read, or String leaks it")
 	}
 }
+
+func TestOwningTeamsIncludeUndefinedTeamsInNameOrder(t *testing.T) {
+	c, err := parse(t, `
+sources:
+  db: {driver: sqlite, dsn: 'file:x.db'}
+teams:
+  ops: {description: Operations}
+  idle: {description: Owns nothing}
+kpis:
+  - {name: b, help: h, unit: count, owner: o, team: sales, source: db, sql: 'SELECT 1 AS value', value: value}
+  - {name: a, help: h, unit: count, owner: o, team: ops, source: db, sql: 'SELECT 1 AS value', value: value}
+  - {name: c, help: h, unit: count, owner: o, team: sales, source: db, sql: 'SELECT 1 AS value', value: value}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.OwningTeams(), ","); got != "ops,sales" {
+		t.Errorf("OwningTeams = %s, want ops,sales", got)
+	}
+}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"sort"
 	"time"
 )
 
@@ -29,6 +30,22 @@ func (c *Catalog) Team(name string) *Team { return c.teamByName[name] }
 
 // KPI returns the named KPI, or nil.
 func (c *Catalog) KPI(name string) *KPI { return c.kpiByName[name] }
+
+// OwningTeams returns the teams that own KPIs, in name order, including
+// teams the catalog uses without defining them under teams (the lint
+// reports those; their KPIs still get rules and documentation).
+func (c *Catalog) OwningTeams() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, k := range c.KPIs {
+		if !seen[k.Team] {
+			seen[k.Team] = true
+			names = append(names, k.Team)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
 
 // TeamKPIs returns the KPIs of one team, in name order.
 func (c *Catalog) TeamKPIs(team string) []*KPI {

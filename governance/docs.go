@@ -3,7 +3,6 @@ package governance
 import (
 	"bytes"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -22,8 +21,8 @@ func Docs(cat *catalog.Catalog) ([]byte, error) {
 	b.WriteString(DocsHeader)
 	b.WriteString("# KPI dictionary\n\n")
 	fmt.Fprintf(&b, "%d KPIs owned by %d teams. Each KPI's definition hash is the `%s` label of its `%s` series: when the hash changes, the definition changed.\n\n",
-		len(cat.KPIs), len(teamsOf(cat)), catalog.LabelDefinitionHash, catalog.InfoMetric)
-	for _, team := range teamsOf(cat) {
+		len(cat.KPIs), len(cat.OwningTeams()), catalog.LabelDefinitionHash, catalog.InfoMetric)
+	for _, team := range cat.OwningTeams() {
 		fmt.Fprintf(&b, "- [%s](#%s): ", teamTitle(cat, team), anchor("team "+team))
 		var names []string
 		for _, k := range cat.TeamKPIs(team) {
@@ -31,7 +30,7 @@ func Docs(cat *catalog.Catalog) ([]byte, error) {
 		}
 		b.WriteString(strings.Join(names, ", ") + "\n")
 	}
-	for _, team := range teamsOf(cat) {
+	for _, team := range cat.OwningTeams() {
 		fmt.Fprintf(&b, "\n## Team %s\n", team)
 		if t := cat.Team(team); t != nil && t.Description != "" {
 			fmt.Fprintf(&b, "\n%s.\n", strings.TrimSuffix(t.Description, "."))
@@ -41,21 +40,6 @@ func Docs(cat *catalog.Catalog) ([]byte, error) {
 		}
 	}
 	return b.Bytes(), nil
-}
-
-// teamsOf lists the teams that own KPIs, in name order, including teams the
-// catalog uses without defining them (the lint reports those).
-func teamsOf(cat *catalog.Catalog) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, k := range cat.KPIs {
-		if !seen[k.Team] {
-			seen[k.Team] = true
-			out = append(out, k.Team)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func teamTitle(cat *catalog.Catalog, team string) string {

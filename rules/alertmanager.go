@@ -197,7 +197,7 @@ func Alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 			},
 		})
 	}
-	for _, name := range teamNames(c) {
+	for _, name := range c.OwningTeams() {
 		if c.Team(name) == nil {
 			cfg.Omitted = append(cfg.Omitted, fmt.Sprintf("team %s owns KPIs but is not defined under teams: its alerts reach only %s", name, defaultReceiver))
 		}

@@ -71,7 +71,7 @@ func KPIAlerts(c *catalog.Catalog, k *catalog.KPI) []rulefmt.Rule {
 // names its KPI; nothing is returned then.
 func Build(c *catalog.Catalog) (*Set, error) {
 	s := &Set{kpis: map[string][]*catalog.KPI{}}
-	names := teamNames(c)
+	names := c.OwningTeams()
 	teams := make([]teamRules, len(names))
 	parallel(len(names), func(i int) { teams[i] = buildTeam(c, names[i]) })
 	var errs validationErrors
@@ -168,21 +168,6 @@ next:
 			seen = append(seen, rs[i].Labels)
 		}
 	}
-}
-
-// teamNames are the teams that own KPIs, defined under teams or not, in
-// name order: a KPI whose team has no receivers still gets its rules.
-func teamNames(c *catalog.Catalog) []string {
-	seen := map[string]bool{}
-	var names []string
-	for _, k := range c.KPIs {
-		if !seen[k.Team] {
-			seen[k.Team] = true
-			names = append(names, k.Team)
-		}
-	}
-	slices.Sort(names)
-	return names
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
@@ -402,7 +387,7 @@ func GenerateTo(c *catalog.Catalog, o Options, sink output.Sink) (warnings []str
 	if cal != nil {
 		cals = []RuleFile{*cal}
 	}
-	names := teamNames(c)
+	names := c.OwningTeams()
 	type teamResult struct {
 		ids  fileIDs
 		errs validationErrors
