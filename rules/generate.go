@@ -304,18 +304,6 @@ func (s *Set) Outputs() ([]output.File, error) {
 	return out, nil
 }
 
-// GroupNames lists every group name, calendar first, as promtool's
-// group_eval_order wants them.
-func (s *Set) groupNames(files ...RuleFile) []string {
-	var names []string
-	for _, f := range files {
-		for _, g := range f.Groups {
-			names = append(names, g.Name)
-		}
-	}
-	return names
-}
-
 func encodeYAML(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(Header)

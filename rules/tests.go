@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -17,7 +16,6 @@ import (
 	"github.com/prometheus/prometheus/template"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
-	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
 // TestDir is where the promtool unit tests go; they run from there with
@@ -156,21 +154,6 @@ func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catal
 
 // Encode renders a test file, headed.
 func (f TestFile) Encode() ([]byte, error) { return f.AppendEncoded(nil) }
-
-// TestOutputs renders test files. Each renders into one reused buffer and
-// is copied out at its size, so no file keeps a doubled buffer's slack.
-func TestOutputs(tf []TestFile) ([]output.File, error) {
-	out := make([]output.File, 0, len(tf))
-	var buf []byte
-	for _, f := range tf {
-		var err error
-		if buf, err = f.AppendEncoded(buf[:0]); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", f.Path, err)
-		}
-		out = append(out, output.File{Path: f.Path, Data: bytes.Clone(buf)})
-	}
-	return out, nil
-}
 
 // epoch is where promtool's test time starts.
 var epoch = time.Unix(0, 0).UTC()
