@@ -130,9 +130,18 @@ func (s *Server) waitTCP(timeout time.Duration) error {
 	return fmt.Errorf("%s did not listen on %s within %s; log:\n%s", s.Engine, s.Addr(), timeout, s.Log())
 }
 
-// Stop shuts the server down gracefully and waits for it.
+// Stop shuts the server down gracefully and waits for it. PostgreSQL gets
+// SIGINT, its fast shutdown: SIGTERM is its smart shutdown, which waits for
+// every client to disconnect, so with a test's pool still open it ran into
+// the SIGKILL fallback, and its backends, each in its own process group,
+// outlived the postmaster long enough for the next Start to find their
+// shared memory in use.
 func (s *Server) Stop() {
-	s.signal(syscall.SIGTERM, 30*time.Second)
+	sig := syscall.SIGTERM
+	if s.Engine == Postgres {
+		sig = syscall.SIGINT
+	}
+	s.signal(sig, 30*time.Second)
 }
 
 // Kill kills the server at once, as a crash would.
