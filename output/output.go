@@ -93,22 +93,34 @@ func (w *Writer) Write(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
+	tmp, err := writeTemp(dst, data)
 	if err != nil {
-		return fmt.Errorf("write output: %w", err)
+		return fmt.Errorf("write output %s: %w", path, err)
 	}
 	w.mu.Lock()
-	w.pending = append(w.pending, pending{tmp.Name(), dst})
+	w.pending = append(w.pending, pending{tmp, dst})
 	w.mu.Unlock()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		return fmt.Errorf("write output %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write output %s: %w", path, err)
-	}
 	return nil
+}
+
+// writeTemp writes data to a new temporary file beside dst, readable by all
+// as the destination will be, and returns its name. On error it leaves no
+// file behind.
+func writeTemp(dst string, data []byte) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return "", err
+	}
+	_, werr := tmp.Write(data)
+	err = errors.Join(werr, tmp.Close())
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
 }
 
 // mkdirAll creates dir and its missing parents, remembering which it made.
@@ -183,20 +195,11 @@ func (w *Writer) Commit() (int, error) {
 
 // writeAtomic replaces path with data through a temporary file.
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := writeTemp(path, data)
 	if err != nil {
 		return err
 	}
-	_, werr := tmp.Write(data)
-	if err := errors.Join(werr, tmp.Close()); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp, path)
 }
 
 // Abort removes every file written and not committed, and the directories
