@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -270,4 +272,68 @@ func TestAppendEscaped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAppendDecimal holds appendDecimal to strconv on the values it is for
+// and on values it must leave to strconv, and checks that it takes the values
+// it is for.
+func TestAppendDecimal(t *testing.T) {
+	check := func(t *testing.T, v float64) bool {
+		t.Helper()
+		got, ok := appendDecimal([]byte("x"), v)
+		if !ok {
+			if string(got) != "x" {
+				t.Fatalf("%v: declined but appended %q", v, got)
+			}
+			return false
+		}
+		if want := strconv.AppendFloat([]byte("x"), v, 'g', -1, 64); !bytes.Equal(got, want) {
+			t.Fatalf("%v: %q, strconv writes %q", v, got, want)
+		}
+		return true
+	}
+	taken := []float64{
+		1, -1, 7, 10, 100, 1200, 99999, 100000, 123456, 999999, 1e6, 1234567, 1e14, 2e15, -2.2e15,
+		0.5, 0.05, 0.0001, 0.00012, 0.00001, 1.5e-5, 0.1, 0.3, 1234.5, -1234.56, 250000.01,
+		1764271234.567891, 1764271234.5, 1764271234.000001, 0.000000001, 123456789.123456789 - 0.000000089,
+	}
+	for _, v := range taken {
+		if !check(t, v) {
+			t.Errorf("%v: left to strconv", v)
+		}
+	}
+	for _, v := range []float64{0.1 + 0.2, -2.5e15, math.Pi, 1e300, 1e-300, 1 << 52, math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-10, 0.1234567891, 5e-324} {
+		check(t, v)
+	}
+	// Every decimal with up to 9 digits after the point and up to 15 in all
+	// is taken, whatever its magnitude.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		k := rng.IntN(10)
+		m := rng.Int64N(int64(math.Pow10(rng.IntN(15) + 1)))
+		v, err := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-"+strconv.Itoa(k), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != 0 && !check(t, v) {
+			t.Fatalf("%v (%de-%d): left to strconv", v, m, k)
+		}
+		check(t, math.Float64frombits(rng.Uint64()))
+	}
+}
+
+func FuzzAppendDecimal(f *testing.F) {
+	for _, v := range []float64{1, 0.05, 1234.5, 1764271234.567891, 1e6, 0.1 + 0.2, 1.5e-5} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		if got, ok := appendDecimal(nil, v); ok {
+			if want := strconv.FormatFloat(v, 'g', -1, 64); string(got) != want {
+				t.Fatalf("%v: %q, strconv writes %q", v, got, want)
+			}
+		}
+	})
 }
