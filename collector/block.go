@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,44 @@ type block struct {
 
 	om                 lazyBytes
 	textDeflate, omDef lazyBytes
+
+	// refs counts the scrapes that hold the block (see acquire), plus
+	// retiredRefs once a newer run has replaced it. When it is exactly
+	// retiredRefs, nothing reads text any more and free hands it to
+	// recycle, for a later run to write into.
+	refs    atomic.Int64
+	recycle func([]byte)
+}
+
+// retiredRefs marks a block's refs once the block is replaced; far above any
+// number of concurrent scrapes.
+const retiredRefs = 1 << 40
+
+// acquire records a scrape that is about to read the block. The runner calls
+// it, under the lock that also guards retire, so that no block is acquired
+// once it is retired.
+func (b *block) acquire() { b.refs.Add(1) }
+
+// release ends a read started by acquire.
+func (b *block) release() {
+	if b.refs.Add(-1) == retiredRefs {
+		b.free()
+	}
+}
+
+// retire marks the block replaced by a newer run's.
+func (b *block) retire() {
+	if b.refs.Add(retiredRefs) == retiredRefs {
+		b.free()
+	}
+}
+
+// free recycles the text buffer. Only the one call that brought refs to
+// retiredRefs gets here.
+func (b *block) free() {
+	if b.recycle != nil {
+		b.recycle(b.text)
+	}
 }
 
 // lazyBytes is a value computed at most once.

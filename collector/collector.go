@@ -227,12 +227,13 @@ func (c *Collector) Close() error {
 	return errors.Join(errs...)
 }
 
-// freshBlocks returns the blocks a scrape at now serves, in KPI name order.
+// freshBlocks returns the blocks a scrape at now serves, in KPI name order,
+// each acquired: the scrape releases them once written.
 func (c *Collector) freshBlocks(now time.Time) []*block {
 	v := c.view.Load()
 	out := make([]*block, 0, len(v.runners))
 	for _, r := range v.runners {
-		if _, b := r.snapshot(now); b != nil {
+		if b := r.acquire(now); b != nil {
 			out = append(out, b)
 		}
 	}
@@ -256,7 +257,7 @@ func (c *Collector) States() []KPIState {
 	now := c.clock.Now()
 	out := make([]KPIState, 0, len(v.runners))
 	for _, r := range v.runners {
-		st, _ := r.snapshot(now)
+		st := r.snapshot()
 		out = append(out, KPIState{
 			Name: r.k.Name, Team: r.k.Team, Owner: r.k.Owner, Source: r.k.Source,
 			Up: st.up, Stale: r.stale(st, now), Series: st.series,

@@ -25,9 +25,15 @@ type Dialect interface {
 	// Begin starts the transaction one query runs in: read-only where the
 	// engine has read-only transactions, with the server-side timeout set
 	// where the engine has one. The caller always rolls it back.
-	Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error)
+	Begin(ctx context.Context, db TxBeginner, timeout time.Duration) (*sql.Tx, error)
 	// IsTimeout reports whether err is the engine's server-side timeout.
 	IsTimeout(err error) bool
+}
+
+// TxBeginner starts transactions: a *sql.DB, or the *sql.Conn a query holds
+// (see Source.query).
+type TxBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
 // DialectFor returns the dialect of a driver.
@@ -84,7 +90,7 @@ func millis(d time.Duration) int64 {
 
 // beginWith starts a transaction and runs the statements that set it up, such
 // as its timeout. On failure the transaction is rolled back.
-func beginWith(ctx context.Context, db *sql.DB, opts *sql.TxOptions, stmts ...string) (*sql.Tx, error) {
+func beginWith(ctx context.Context, db TxBeginner, opts *sql.TxOptions, stmts ...string) (*sql.Tx, error) {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err

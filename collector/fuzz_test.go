@@ -48,9 +48,9 @@ func FuzzConvert(f *testing.F) {
 			}
 		}
 
-		intern := map[string]string{}
+		arena := &textArena{}
 		var lb, ls labelHolder
-		lb.intern, ls.intern = intern, intern
+		lb.arena, ls.arena = arena, arena
 		buf := bytes.Clone(data)
 		_ = lb.Scan(buf)
 		_ = ls.Scan(text)
@@ -122,7 +122,11 @@ func FuzzConvertRows(f *testing.F) {
 		k := &catalog.KPI{Name: "k", Labels: []string{"region"}, Value: "v", MaxSeries: int(maxSeries%8) + 1}
 		var res Result
 		out := &lineSink{f: newGaugeFamily("k", "K.", k.Labels, nil), series: int(maxSeries % 3)}
-		if err := convertRows(rows, k, &res, out); err != nil {
+		rr, err := newSQLRows(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := convertRows(rr, k, &res, out); err != nil {
 			t.Fatal(err)
 		}
 		if err := rows.Err(); err != nil {

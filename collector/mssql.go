@@ -79,7 +79,7 @@ func (mssqlDialect) Secrets(dsn string) []string {
 	return []string{cfg.Password, cfg.ChangePassword}
 }
 
-func (mssqlDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
+func (mssqlDialect) Begin(ctx context.Context, db TxBeginner, timeout time.Duration) (*sql.Tx, error) {
 	return beginWith(ctx, db, nil, fmt.Sprintf("SET LOCK_TIMEOUT %d", millis(timeout)))
 }
 

@@ -60,7 +60,7 @@ func (mysqlDialect) Secrets(dsn string) []string {
 	return []string{cfg.Passwd}
 }
 
-func (mysqlDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
+func (mysqlDialect) Begin(ctx context.Context, db TxBeginner, timeout time.Duration) (*sql.Tx, error) {
 	// A DDL statement commits the read-only transaction implicitly and then
 	// runs on its own: the session's default access mode must refuse it too.
 	tx, err := beginWith(ctx, db, &sql.TxOptions{ReadOnly: true}, "SET SESSION TRANSACTION READ ONLY")

@@ -22,7 +22,9 @@ import (
 // fresh. It negotiates the text format or OpenMetrics, and gzip. Nothing here
 // waits on a database.
 type page struct {
-	live   prometheus.Gatherer
+	live prometheus.Gatherer
+	// blocks returns the blocks to serve at now, acquired: ServeHTTP
+	// releases them once written.
 	blocks func(now time.Time) []*block
 	now    func() time.Time
 	logger *slog.Logger
@@ -52,6 +54,11 @@ func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	blocks := p.blocks(p.now())
+	defer func() {
+		for _, b := range blocks {
+			b.release()
+		}
+	}()
 
 	h := w.Header()
 	h.Set("Content-Type", string(format))

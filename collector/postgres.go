@@ -78,7 +78,7 @@ func (postgresDialect) Secrets(dsn string) []string {
 	return []string{cfg.Password}
 }
 
-func (postgresDialect) Begin(ctx context.Context, db *sql.DB, timeout time.Duration) (*sql.Tx, error) {
+func (postgresDialect) Begin(ctx context.Context, db TxBeginner, timeout time.Duration) (*sql.Tx, error) {
 	return beginWith(ctx, db, &sql.TxOptions{ReadOnly: true}, fmt.Sprintf("SET LOCAL statement_timeout = %d", millis(timeout)))
 }
 

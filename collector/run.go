@@ -2,7 +2,7 @@ package collector
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,11 +26,8 @@ func runOnce(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, out *
 		return nil, &RunError{Reason: catalog.ReasonConnection, msg: fmt.Sprintf("source %q is not open", k.Source)}
 	}
 	res := &Result{}
-	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
-		if err := convertRows(rows, k, res, out); err != nil {
-			return runErrorFor(src, err)
-		}
-		return nil
+	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows resultRows) error {
+		return runErrorFor(src, convertRows(rows, k, res, out))
 	})
 	if err != nil {
 		return res, fmt.Errorf("query kpi %q on source %q: %w", k.Name, k.Source, err)
@@ -49,8 +46,13 @@ func runOnce(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, out *
 }
 
 // runErrorFor classifies a conversion error: a missing column is the
-// query's fault, anything else happened while scanning.
+// query's fault, anything else happened while scanning. An error reading the
+// rows is left to Source.query, which classifies it as a failed query.
 func runErrorFor(src *Source, err error) error {
+	var rd readError
+	if err == nil || errors.As(err, &rd) {
+		return err
+	}
 	reason := catalog.ReasonScan
 	if errorsIsMissing(err) {
 		reason = catalog.ReasonQuery
@@ -65,13 +67,10 @@ func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, res
 		return fmt.Errorf("target of kpi %q: source %q is not open", k.Name, t.Source)
 	}
 	var tg *targets
-	err := tsrc.query(ctx, t.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
+	err := tsrc.query(ctx, t.SQL, k.Timeout.D(), func(rows resultRows) error {
 		var err error
 		tg, err = convertTargets(rows, k, &res.Stats)
-		if err != nil {
-			return runErrorFor(tsrc, err)
-		}
-		return nil
+		return runErrorFor(tsrc, err)
 	})
 	if err != nil {
 		return fmt.Errorf("query target of kpi %q on source %q: %w", k.Name, t.Source, err)

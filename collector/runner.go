@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -30,6 +31,12 @@ type runner struct {
 	// lastSeries and lastText size the next run's tables and buffer; only
 	// the loop's goroutine uses them.
 	lastSeries, lastText int
+	// spare is the text buffer of a replaced block that no scrape reads any
+	// more (see block.refs). The next run writes into it instead of into
+	// fresh memory: for a KPI of 200,000 rows, a new 18 MB buffer cost
+	// about 18 ms per run, mostly faulting its pages in
+	// (BenchmarkCollectMariaDB).
+	spare atomic.Pointer[[]byte]
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -184,7 +191,7 @@ func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	if res.TargetErr != nil || s.TargetSkipped > 0 {
 		st.errors[catalog.ReasonTarget]++
 	}
-	r.blk = b
+	r.setBlockLocked(b)
 	r.mu.Unlock()
 	// Published: scrapes serve the text form already. The other forms are
 	// made now, on this goroutine, which idles until the next run anyway.
@@ -225,8 +232,7 @@ func (r *runner) failed(start, end time.Time, err error) {
 // targets are known. Nothing is sorted: the text format and OpenMetrics do
 // not order a family's samples, and the row order is what the SQL chose.
 func (r *runner) run(ctx context.Context) (*Result, []byte, error) {
-	out := &lineSink{f: r.value, series: r.lastSeries}
-	out.buf = make([]byte, 0, r.lastText+r.lastText/8+len(r.value.head[0]))
+	out := &lineSink{f: r.value, series: r.lastSeries, buf: r.textBuffer(r.lastText + r.lastText/8 + len(r.value.head[0]))}
 	out.buf = r.value.appendHeader(out.buf, false)
 	res, err := runOnce(ctx, r.k, r.srcs, out)
 	if err != nil {
@@ -238,6 +244,15 @@ func (r *runner) run(ctx context.Context) (*Result, []byte, error) {
 	out.buf = r.appendTargets(out.buf, res.Series, false)
 	r.lastSeries, r.lastText = len(res.Series), len(out.buf)
 	return res, out.buf, nil
+}
+
+// textBuffer returns an empty buffer of at least size bytes for a run's text:
+// the spare one when it is large enough.
+func (r *runner) textBuffer(size int) []byte {
+	if p := r.spare.Swap(nil); p != nil && cap(*p) >= size {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, size)
 }
 
 // appendTargets appends the target family's lines, for the series that have
@@ -260,7 +275,11 @@ func (r *runner) appendTargets(b []byte, series []Series, om bool) []byte {
 // exposition writes a run's series whole: the value family, then the target
 // family, each only if it has samples.
 func (r *runner) exposition(series []Series, om bool) []byte {
-	var b []byte
+	return r.appendExposition(nil, series, om)
+}
+
+// appendExposition is exposition appending to b.
+func (r *runner) appendExposition(b []byte, series []Series, om bool) []byte {
 	if len(series) > 0 {
 		b = r.value.appendHeader(b, om)
 		for i := range series {
@@ -279,20 +298,45 @@ func (r *runner) encode(res *Result, at time.Time) *block {
 // written from the same series when first needed.
 func (r *runner) newBlock(res *Result, text []byte, at time.Time) *block {
 	series := res.Series
-	return newBlock(r.k.Name, at, r.k.MaxAge.D(), text, func() []byte { return r.exposition(series, true) })
+	b := newBlock(r.k.Name, at, r.k.MaxAge.D(), text, func() []byte {
+		// OpenMetrics adds at most ".0" to each sample and a few bytes to
+		// the headers; sized once, the buffer is never copied to grow.
+		size := len(text) + 2*len(series) + 2*len(r.value.head[1]) + 2*len(r.target.head[1])
+		return r.appendExposition(make([]byte, 0, size), series, true)
+	})
+	b.recycle = func(text []byte) { r.spare.Store(&text) }
+	return b
 }
 
-// snapshot returns the KPI's state and its block if it may be served at now.
-func (r *runner) snapshot(now time.Time) (runState, *block) {
+// setBlockLocked publishes b in place of the previous run's block, which is
+// retired. r.mu is held.
+func (r *runner) setBlockLocked(b *block) {
+	if r.blk != nil {
+		r.blk.retire()
+	}
+	r.blk = b
+}
+
+// snapshot returns the KPI's state.
+func (r *runner) snapshot() runState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.state
 	st.errors = maps.Clone(st.errors)
+	return st
+}
+
+// acquire returns the KPI's block if it may be served at now, acquired for a
+// scrape that must release it once written.
+func (r *runner) acquire(now time.Time) *block {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	b := r.blk
-	if b != nil && !b.fresh(now) {
-		b = nil
+	if b == nil || !b.fresh(now) {
+		return nil
 	}
-	return st, b
+	b.acquire()
+	return b
 }
 
 // stale reports whether the KPI's values are withheld because its last

@@ -43,7 +43,7 @@ func kpiState(c *Collector, name string) KPIState {
 func runsOf(c *Collector, name string) uint64 {
 	for _, r := range c.view.Load().runners {
 		if r.k.Name == name {
-			st, _ := r.snapshot(time.Now())
+			st := r.snapshot()
 			return st.runs
 		}
 	}
@@ -238,7 +238,7 @@ kpis:
 func errorsOf(c *Collector, kpi, reason string) uint64 {
 	for _, r := range c.view.Load().runners {
 		if r.k.Name == kpi {
-			st, _ := r.snapshot(time.Now())
+			st := r.snapshot()
 			return st.errors[reason]
 		}
 	}

@@ -52,7 +52,7 @@ func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
 		if ck := v.cat.KPI(k.Name); ck != nil {
 			k = ck // metadata such as the owner may change without a restart
 		}
-		st, _ := r.snapshot(now)
+		st := r.snapshot()
 		name := k.Name
 		ch <- prometheus.MustNewConstMetric(m.info, prometheus.GaugeValue, 1,
 			name, k.Team, k.Group, k.Owner, string(k.Unit), string(k.Direction), string(k.Period), k.DefinitionHash())

@@ -57,7 +57,7 @@ func (sqliteDialect) DSN(dsn string) (string, error) {
 // Secrets is empty: a SQLite DSN is a file name.
 func (sqliteDialect) Secrets(string) []string { return nil }
 
-func (sqliteDialect) Begin(ctx context.Context, db *sql.DB, _ time.Duration) (*sql.Tx, error) {
+func (sqliteDialect) Begin(ctx context.Context, db TxBeginner, _ time.Duration) (*sql.Tx, error) {
 	return db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 }
 
