@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
 // overheadResult compares the time from a query's start to its values being
@@ -18,15 +20,30 @@ import (
 type overheadResult struct {
 	Rows int
 	// Bare is the median of QueryContext + Scan of every row into three
-	// strings and a float64 + Close, on a warm connection.
+	// strings and a float64 + Close, on a warm connection, one scan between
+	// each two collections (see overhead).
 	Bare time.Duration
 	// Served is the median, over collections, of the time from the query's
-	// start on the server (its NOW(6)) to a poller first seeing the values.
+	// start on the server (its NOW(6)) to the exporter publishing the values:
+	// its kpi_exporter_kpi_last_success_timestamp_seconds, which it sets in
+	// the same step as it swaps in the run's page.
 	Served  time.Duration
 	Samples []time.Duration
-	// Poll is the median time of one poll, the resolution of Served.
+	// Seen is the median time from the query's start to a poller first
+	// reading the values on /metrics: Served plus up to one poll period and
+	// the time of the poll itself. Every collection is checked to be seen no
+	// earlier than it was published.
+	Seen time.Duration
+	// Poll is the median time of one poll.
 	Poll time.Duration
 }
+
+// overheadPollEvery is how often the poller reads /metrics. Each poll makes
+// the exporter write its whole page (17 MiB at 200,000 rows) into the
+// socket, so polling every few milliseconds would take a core away from the
+// collection it times; the publish time the exporter reports does not
+// depend on the poll rate.
+const overheadPollEvery = 25 * time.Millisecond
 
 // overheadSQL returns the start time of the statement as every row's value,
 // so the served page itself says which run it comes from and when it began.
@@ -40,26 +57,32 @@ func (e *env) overhead(ctx context.Context) (overheadResult, error) {
 	if err := loadSeries(ctx, e.db, o.OverheadRows); err != nil {
 		return res, err
 	}
-	e.progressf("overhead: bare database/sql scans of %d rows", o.OverheadRows)
-	bare, err := bareScan(ctx, e.dsn, overheadSQL(o.OverheadRows), o.OverheadRows, o.OverheadRuns)
+	db, err := sql.Open("mysql", e.dsn)
+	if err != nil {
+		return res, fmt.Errorf("open: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	q := overheadSQL(o.OverheadRows)
+	e.progressf("overhead: warming up with a bare database/sql scan of %d rows", o.OverheadRows)
+	warm, err := bareScan(ctx, db, q, o.OverheadRows)
 	if err != nil {
 		return res, err
 	}
-	res.Bare = median(bare)
 
 	dir := filepath.Join(e.dir, "overhead")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("work dir: %w", err)
 	}
-	// Runs far enough apart that the poller sees each one alone.
-	interval := max(3*time.Second, 8*res.Bare).Round(time.Second)
-	qs := []query{{Name: "bench_overhead", SQL: overheadSQL(o.OverheadRows), Labels: []string{"region", "store", "product"}, Value: "started"}}
+	// Runs far enough apart that a bare scan fits between two of them.
+	interval := max(3*time.Second, 10*warm).Round(time.Second)
+	qs := []query{{Name: "bench_overhead", SQL: q, Labels: []string{"region", "store", "product"}, Value: "started"}}
 	cat, err := writeOurCatalog(filepath.Join(dir, "catalog.yaml"), e.dsn, interval, qs)
 	if err != nil {
 		return res, err
 	}
 	metric := cat.KPI("bench_overhead").MetricName()
-	e.progressf("overhead: %d collections by kpi_exporter every %s, polled", o.OverheadRuns, interval)
+	e.progressf("overhead: %d collections by kpi_exporter every %s, each followed by a bare scan", o.OverheadRuns, interval)
 	ours, url, err := e.bins.startOurs(dir, filepath.Join(dir, "catalog.yaml"))
 	if err != nil {
 		return res, err
@@ -71,95 +94,127 @@ func (e *env) overhead(ctx context.Context) (overheadResult, error) {
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableCompression: true}}
 	deadline := time.Now().Add(time.Duration(o.OverheadRuns+2)*interval*2 + time.Minute)
 	var last float64
-	var polls []time.Duration
+	var polls, bare, seen []time.Duration
 	for len(res.Samples) < o.OverheadRuns {
 		if time.Now().After(deadline) || !ours.running() {
 			return res, fmt.Errorf("overhead: %d of %d collections seen; log:\n%s", len(res.Samples), o.OverheadRuns, ours.tail())
 		}
 		t0 := time.Now()
-		v, err := firstValue(ctx, client, url, metric)
-		seen := time.Now()
+		p, err := pollOverhead(ctx, client, url, metric, "bench_overhead")
+		at := time.Now()
 		if err != nil {
 			return res, err
 		}
-		polls = append(polls, seen.Sub(t0))
-		if last != 0 && v != last {
-			started := time.Unix(0, int64(v*1e9))
-			res.Samples = append(res.Samples, seen.Sub(started))
+		polls = append(polls, at.Sub(t0))
+		if last == 0 || p.value == last {
+			last = p.value
+			time.Sleep(overheadPollEvery)
+			continue
 		}
-		last = v
-		time.Sleep(2 * time.Millisecond)
+		last = p.value
+		started := unixTime(p.value)
+		// The self-metrics precede the KPI's series on the page; a run that
+		// published between the two shows its values with the previous
+		// success time, and the next poll has both.
+		for p.success < p.value {
+			if time.Now().After(deadline) {
+				return res, fmt.Errorf("overhead: the exporter never reported the success of the collection that started at %s", started)
+			}
+			time.Sleep(time.Millisecond)
+			if p, err = pollOverhead(ctx, client, url, metric, "bench_overhead"); err != nil {
+				return res, err
+			}
+		}
+		if p.value != last {
+			return res, fmt.Errorf("overhead: a collection replaced the one being timed within a poll; raise the interval")
+		}
+		served := unixTime(p.success).Sub(started)
+		if at.Sub(started) < served {
+			return res, fmt.Errorf("overhead: the poller saw a collection %s after its start, before the exporter says it published it (%s)", at.Sub(started), served)
+		}
+		res.Samples = append(res.Samples, served)
+		seen = append(seen, at.Sub(started))
+		// Between two collections, with the exporter idle, one bare scan,
+		// so that both are timed in the same conditions.
+		time.Sleep(interval / 4)
+		d, err := bareScan(ctx, db, q, o.OverheadRows)
+		if err != nil {
+			return res, err
+		}
+		bare = append(bare, d)
 	}
-	res.Served, res.Poll = median(res.Samples), median(polls)
+	res.Served, res.Seen, res.Bare, res.Poll = median(res.Samples), median(seen), median(bare), median(polls)
 	return res, nil
 }
 
-// firstValue reads the page only as far as metric's first sample and
-// returns its value.
-func firstValue(ctx context.Context, c *http.Client, url, metric string) (float64, error) {
+func unixTime(sec float64) time.Time { return time.Unix(0, int64(sec*1e9)) }
+
+// overheadPoll is what one poll read: the first value of the KPI's series
+// and the KPI's last success time.
+type overheadPoll struct{ value, success float64 }
+
+// pollOverhead reads the page only as far as metric's first sample.
+func pollOverhead(ctx context.Context, c *http.Client, url, metric, kpi string) (overheadPoll, error) {
+	var p overheadPoll
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return p, err
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("poll %s: %w", url, err)
+		return p, fmt.Errorf("poll %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	prefix := metric + "{"
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, prefix) {
-			continue
-		}
+	success := catalog.SelfLastSuccess + `{kpi="` + kpi + `"}`
+	value := func(line string) (float64, error) {
 		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 		if err != nil {
 			return 0, fmt.Errorf("poll %s: %q: %w", url, line, err)
 		}
 		return v, nil
 	}
-	return 0, fmt.Errorf("poll %s: no %s on the page (%v)", url, metric, sc.Err())
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, success+" "):
+			if p.success, err = value(line); err != nil {
+				return p, err
+			}
+		case strings.HasPrefix(line, prefix):
+			p.value, err = value(line)
+			return p, err
+		}
+	}
+	return p, fmt.Errorf("poll %s: no %s on the page (%v)", url, metric, sc.Err())
 }
 
-// bareScan times database/sql alone: query, scan every row, close. One
-// untimed run warms the connection and the server's buffers first.
-func bareScan(ctx context.Context, dsn, q string, wantRows, runs int) ([]time.Duration, error) {
-	db, err := sql.Open("mysql", dsn)
+// bareScan times database/sql alone: query, scan every row, close.
+func bareScan(ctx context.Context, db *sql.DB, q string, wantRows int) (time.Duration, error) {
+	start := time.Now()
+	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("open: %w", err)
+		return 0, fmt.Errorf("bare query: %w", err)
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	var out []time.Duration
-	for i := range runs + 1 {
-		start := time.Now()
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("bare query: %w", err)
+	defer rows.Close()
+	var region, store, product string
+	var v float64
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(&region, &store, &product, &v); err != nil {
+			return 0, fmt.Errorf("bare scan: %w", err)
 		}
-		var region, store, product string
-		var v float64
-		n := 0
-		for rows.Next() {
-			if err := rows.Scan(&region, &store, &product, &v); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("bare scan: %w", err)
-			}
-			n++
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("bare scan: %w", err)
-		}
-		rows.Close()
-		d := time.Since(start)
-		if n != wantRows {
-			return nil, fmt.Errorf("bare scan: %d rows, want %d", n, wantRows)
-		}
-		if i > 0 {
-			out = append(out, d)
-		}
+		n++
 	}
-	return out, nil
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("bare scan: %w", err)
+	}
+	rows.Close()
+	d := time.Since(start)
+	if n != wantRows {
+		return 0, fmt.Errorf("bare scan: %d rows, want %d", n, wantRows)
+	}
+	return d, nil
 }

@@ -54,10 +54,13 @@ func TestBenchSmoke(t *testing.T) {
 		t.Errorf("the database did not see one execution per KPI per interval: Com_select +%d, runs %v, problems %v",
 			r.Load.ComSelect, r.Load.Runs, r.Load.Problems)
 	}
-	for _, want := range []string{"| scrape median, plain", "| scrape median, gzip", "| peak RSS (VmHWM) | 1k |", "| load: Com_select", "| collection: query start", "| generate:"} {
+	for _, want := range []string{"| scrape median, plain", "| scrape median, gzip", "| peak RSS (VmHWM) | 1k |", "| load: Com_select", "| collection: query start → values published", "| collection: query start → values read by a poller", "| generate:"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table has no row %q", want)
 		}
+	}
+	if o := r.Overhead; len(o.Samples) != 2 || o.Bare <= 0 || o.Seen < o.Served {
+		t.Errorf("collection overhead: %d samples, bare %s, published %s, seen %s", len(o.Samples), o.Bare, o.Served, o.Seen)
 	}
 	s := r.Sizes[0]
 	for _, e := range []endpointResult{s.Ours, s.Peer} {

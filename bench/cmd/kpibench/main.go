@@ -25,7 +25,7 @@ func main() {
 	flag.DurationVar(&o.LoadInterval, "load.interval", 0, "KPI interval in the load test (default 30s)")
 	flag.IntVar(&o.LoadScrapers, "load.scrapers", 2, "concurrent scrapers in the load test, each once a second")
 	overheadRows := flag.String("overhead.rows", "200k", "rows of the collection-overhead query")
-	flag.IntVar(&o.OverheadRuns, "overhead.runs", 5, "collections timed for the overhead")
+	flag.IntVar(&o.OverheadRuns, "overhead.runs", 9, "collections timed for the overhead")
 	genKPIs := flag.String("generate.kpis", "10k", "KPIs in the generator benchmark catalog")
 	flag.DurationVar(&o.GenerateTimeout, "generate.timeout", 0, "kill a generate run that takes longer (default 10m)")
 	flag.StringVar(&o.Exporter, "exporter", "", "kpi_exporter binary (default: build this module's)")
