@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -155,31 +156,39 @@ func TestRowConversionThroughSQLite(t *testing.T) {
 			errSub: "no such table"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			cat := loadCatalog(t, fmt.Sprintf(rowsCatalog, path, c.sql))
-			res, err := runKPI(t, cat, "k")
-			if c.errSub != "" {
-				var re *RunError
-				if err == nil || !strings.Contains(err.Error(), c.errSub) || !errors.As(err, &re) || re.Reason != catalog.ReasonQuery {
-					t.Fatalf("err = %v, want a query error containing %q", err, c.errSub)
+		for _, via := range []string{"driver", "database/sql"} {
+			t.Run(c.name+"/"+via, func(t *testing.T) {
+				cat := loadCatalog(t, fmt.Sprintf(rowsCatalog, path, c.sql))
+				open := openAll
+				if via == "database/sql" {
+					open = openViaDatabaseSQL
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, s := range res.Series {
-				got = append(got, fmt.Sprintf("%s=%v", s.Labels[0], s.Value))
-			}
-			if g := strings.Join(got, " "); g != c.want {
-				t.Errorf("series = %q, want %q", g, c.want)
-			}
-			res.Stats.Duration = 0
-			if res.Stats != c.stats {
-				t.Errorf("stats = %+v, want %+v", res.Stats, c.stats)
-			}
-		})
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				res, err := RunOnce(ctx, cat, cat.KPI("k"), open(t, cat))
+				if c.errSub != "" {
+					var re *RunError
+					if err == nil || !strings.Contains(err.Error(), c.errSub) || !errors.As(err, &re) || re.Reason != catalog.ReasonQuery {
+						t.Fatalf("err = %v, want a query error containing %q", err, c.errSub)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, s := range res.Series {
+					got = append(got, fmt.Sprintf("%s=%v", s.Labels[0], s.Value))
+				}
+				if g := strings.Join(got, " "); g != c.want {
+					t.Errorf("series = %q, want %q", g, c.want)
+				}
+				res.Stats.Duration = 0
+				if res.Stats != c.stats {
+					t.Errorf("stats = %+v, want %+v", res.Stats, c.stats)
+				}
+			})
+		}
 	}
 }
 

@@ -3,8 +3,10 @@ package collector
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,3 +65,66 @@ func runKPI(t testing.TB, cat *catalog.Catalog, name string) (*Result, error) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// prepareOnlyDriver is the real SQLite driver with connections that run
+// queries only through prepared statements, as go-mssqldb's do: no
+// QueryerContext, so Source.query cannot read rows from the driver itself
+// and goes through database/sql (queryTx).
+type prepareOnlyDriver struct{ driver.Driver }
+
+func (d prepareOnlyDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.Driver.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return prepareOnlyConn{c}, nil
+}
+
+type prepareOnlyConn struct{ c driver.Conn }
+
+func (c prepareOnlyConn) Prepare(q string) (driver.Stmt, error) { return c.c.Prepare(q) }
+func (c prepareOnlyConn) Close() error                          { return c.c.Close() }
+
+//nolint:staticcheck // driver.Conn requires Begin
+func (c prepareOnlyConn) Begin() (driver.Tx, error) { return c.c.Begin() }
+
+func (c prepareOnlyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.c.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+func (c prepareOnlyConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	return c.c.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+}
+
+var registerPrepareOnly sync.Once
+
+// openViaDatabaseSQL is openAll with every SQLite source's pool on
+// prepareOnlyDriver.
+func openViaDatabaseSQL(t testing.TB, cat *catalog.Catalog) map[string]*Source {
+	t.Helper()
+	registerPrepareOnly.Do(func() {
+		db, err := sql.Open("sqlite", ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sql.Register("sqlite-prepare-only", prepareOnlyDriver{db.Driver()})
+		db.Close()
+	})
+	srcs := openAll(t, cat)
+	for _, src := range srcs {
+		if src.cfg.Driver != catalog.DriverSQLite {
+			continue
+		}
+		dsn, err := src.dialect.DSN(src.cfg.DSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite-prepare-only", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.db.Close()
+		src.db = db
+	}
+	return srcs
+}
