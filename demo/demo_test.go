@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/kpi-exporter/kpi_exporter/internal/testproc"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -310,7 +312,7 @@ func TestGrowLogsWhenItCannotWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	var logs syncBuffer
+	var logs testproc.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -326,24 +328,6 @@ func TestGrowLogsWhenItCannotWrite(t *testing.T) {
 	}
 	cancel()
 	<-done
-}
-
-// syncBuffer is a bytes.Buffer that Grow's goroutine and the test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func BenchmarkPrepare(b *testing.B) {

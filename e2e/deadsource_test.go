@@ -113,7 +113,7 @@ func testDeadSource(t *testing.T, x *suite) {
 	if strings.Contains(page, dbPassword) {
 		t.Error("/metrics shows the database password")
 	}
-	if strings.Contains(x.exporterP.logTail(64<<20), dbPassword) {
+	if strings.Contains(x.exporterP.LogTail(64<<20), dbPassword) {
 		t.Error("the exporter's log shows the database password")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
+	"github.com/kpi-exporter/kpi_exporter/internal/testproc"
 )
 
 // The suite's own instruments are checked before they are trusted.
@@ -143,9 +144,9 @@ receivers:
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
-	p := startProcess(t, "alertmanager", dir, bin, nil, "--config.file=alertmanager.yml", "--storage.path=data",
+	p := testproc.Start(t, "alertmanager", dir, bin, nil, "--config.file=alertmanager.yml", "--storage.path=data",
 		"--web.listen-address="+addr, "--cluster.listen-address=")
-	p.waitHTTP200(t, "http://"+addr+"/-/ready", time.Minute)
+	p.WaitHTTP(t, http.DefaultClient, "http://"+addr+"/-/ready", true, time.Minute)
 
 	body := `[{"labels": {"alertname": "Probe", "kpi": "probe_kpi", "severity": "critical"}, "annotations": {"summary": "probe is 50%"}}]`
 	resp, err := http.Post("http://"+addr+"/api/v2/alerts", "application/json", strings.NewReader(body))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
+	"github.com/kpi-exporter/kpi_exporter/internal/testproc"
 )
 
 // The timing knobs of the stack. The catalog's own (KPI intervals,
@@ -32,7 +33,7 @@ type stack struct {
 	prometheus string
 	alertmgr   string
 	prom       promAPI
-	exporterP  *process
+	exporterP  *testproc.Process
 }
 
 // buildExporter builds cmd/kpi_exporter into dir, as a user would; with
@@ -85,10 +86,10 @@ func (s *stack) startExporter(t testing.TB) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
 	s.exporter = "http://" + addr
-	s.exporterP = startProcess(t, "kpi_exporter", s.dir, s.bin,
+	s.exporterP = testproc.Start(t, "kpi_exporter", s.dir, s.bin,
 		[]string{dbPasswordEnv + "=" + dbPassword},
 		"serve", "--config.file="+s.catalog, "--web.listen-address="+addr, "--log.level=debug")
-	s.exporterP.waitHTTP200(t, s.exporter+"/-/healthy", time.Minute)
+	s.exporterP.WaitHTTP(t, http.DefaultClient, s.exporter+"/-/healthy", true, time.Minute)
 }
 
 // startAlertmanager runs Debian's Alertmanager on the generated
@@ -114,10 +115,10 @@ func (s *stack) startAlertmanager(t testing.TB, hooks *webhookReceiver, smtp *sm
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
 	s.alertmgr = "http://" + addr
-	p := startProcess(t, "alertmanager", dir, am, nil,
+	p := testproc.Start(t, "alertmanager", dir, am, nil,
 		"--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=debug")
-	p.waitHTTP200(t, s.alertmgr+"/-/ready", time.Minute)
+	p.WaitHTTP(t, http.DefaultClient, s.alertmgr+"/-/ready", true, time.Minute)
 	return hookNames
 }
 
@@ -154,10 +155,10 @@ scrape_configs:
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
 	s.prometheus = "http://" + addr
 	s.prom = promAPI{base: s.prometheus}
-	p := startProcess(t, "prometheus", dir, bin, nil,
+	p := testproc.Start(t, "prometheus", dir, bin, nil,
 		"--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--log.level=debug")
-	p.waitHTTP200(t, s.prometheus+"/-/ready", time.Minute)
+	p.WaitHTTP(t, http.DefaultClient, s.prometheus+"/-/ready", true, time.Minute)
 	// Prometheus starts even when a rule file is bad; it must have loaded
 	// every generated group.
 	rules, err := readRules(filepath.Join(s.outDir, "rules"))

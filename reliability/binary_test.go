@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
+	"github.com/kpi-exporter/kpi_exporter/internal/testproc"
 )
 
 // builtBinaries caches the kpi_exporter binaries this test process built,
@@ -59,70 +59,30 @@ func buildExporter(t testing.TB, race bool) string {
 	return b.path
 }
 
-// process is a running kpi_exporter with its output captured.
+// process is a kpi_exporter serving on a free loopback port.
 type process struct {
-	cmd    *exec.Cmd
-	addr   string
-	out    *syncBuffer // stdout and stderr
-	exited chan struct{}
+	*testproc.Process
+	addr string
 }
 
-// startProcess runs bin serve with args plus a free --web.listen-address,
-// and stops it when the test ends. wait names a path that must answer 200
-// before it returns ("" to not wait, for a process that should fail).
+// startProcess runs bin with args plus a free --web.listen-address, with its
+// output in a log in a temporary directory, and stops it when the test ends.
 func startProcess(t testing.TB, bin string, env []string, args ...string) *process {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
-	p := &process{addr: addr, out: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, append([]string{"--web.listen-address=" + addr}, args...)...)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() { p.stop() })
-	return p
+	args = append([]string{"--web.listen-address=" + addr}, args...)
+	return &process{Process: testproc.Start(t, "kpi_exporter", t.TempDir(), bin, env, args...), addr: addr}
 }
 
-// waitHTTP waits until url answers with any status, or the process exits.
+// waitHTTP waits until url answers with any status; it fails the test when
+// the process exits first.
 func (p *process) waitHTTP(t testing.TB, client *http.Client, url string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("kpi_exporter exited: %v\n%s", p.cmd.ProcessState, p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kpi_exporter does not answer on %s: %v\n%s", url, err, p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	p.WaitHTTP(t, client, url, false, 60*time.Second)
 }
 
 // stop sends SIGTERM and waits; it returns the exit code.
-func (p *process) stop() int {
-	select {
-	case <-p.exited:
-	default:
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(15 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
+func (p *process) stop() int { return p.Stop(15 * time.Second) }
 
 // runCommand runs bin with args to completion and returns its combined
 // output and exit code.

@@ -27,25 +27,8 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/collector"
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
+	"github.com/kpi-exporter/kpi_exporter/internal/testproc"
 )
-
-// syncBuffer is a log sink tests read while the exporter writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // debugLogger logs everything at debug level into buf, as --log.level=debug
 // would.
@@ -60,7 +43,7 @@ func debugLogger(buf io.Writer) *slog.Logger {
 type exporter struct {
 	c    *collector.Collector
 	srv  *httptest.Server
-	logs *syncBuffer
+	logs *testproc.SyncBuffer
 }
 
 // parseCatalog parses a catalog held in a string; env resolves ${VAR}.
@@ -76,7 +59,7 @@ func parseCatalog(t testing.TB, yml string, env map[string]string) *catalog.Cata
 // startExporter applies cat to a new collector and serves it until close.
 func startExporter(t testing.TB, cat *catalog.Catalog) *exporter {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testproc.SyncBuffer{}
 	c := collector.New(collector.Options{Logger: debugLogger(logs)})
 	if err := c.Apply(context.Background(), cat); err != nil {
 		t.Fatalf("apply: %v", err)

@@ -157,7 +157,7 @@ func TestBadReloadsUnderScrapes(t *testing.T) {
 	if code := p.stop(); code != 0 {
 		t.Errorf("kpi_exporter exited with %d", code)
 	}
-	if out := p.out.String(); strings.Contains(out, "WARNING: DATA RACE") || strings.Contains(out, "panic:") {
+	if out := p.Log(); strings.Contains(out, "WARNING: DATA RACE") || strings.Contains(out, "panic:") {
 		t.Errorf("the race detector or a panic spoke:\n%s", out)
 	}
 }

@@ -126,9 +126,9 @@ func TestSecretsNeverShown(t *testing.T) {
 	if code := p.stop(); code != 0 {
 		t.Errorf("kpi_exporter exited with %d", code)
 	}
-	shown["logs (debug)"] = p.out.String()
-	if !strings.Contains(p.out.String(), "maria_denied") {
-		t.Errorf("the logs never mention the failing KPI: the test would prove nothing\n%s", p.out.String())
+	shown["logs (debug)"] = p.Log()
+	if !strings.Contains(p.Log(), "maria_denied") {
+		t.Errorf("the logs never mention the failing KPI: the test would prove nothing\n%s", p.Log())
 	}
 
 	out, code := runCommand(t, bin, env, "check", "--config.file="+catPath)

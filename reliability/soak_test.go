@@ -169,14 +169,14 @@ func TestSoak(t *testing.T) {
 		}
 		gor, _ := s.value("go_goroutines")
 		heap, _ := s.value("go_memstats_heap_inuse_bytes")
-		smp := soakSample{at: time.Since(start), rss: procRSS(t, p.cmd.Process.Pid), heap: heap, goroutines: gor,
+		smp := soakSample{at: time.Since(start), rss: procRSS(t, p.Pid()), heap: heap, goroutines: gor,
 			scrapes: scrapes.Load(), failed: failed.Load(), reload: reloads.Load()}
 		samples = append(samples, smp)
 		fmt.Fprintf(csv, "%.0f,%.0f,%.0f,%.0f,%d,%d,%d\n", smp.at.Seconds(), smp.rss, smp.heap, smp.goroutines, smp.scrapes, smp.failed, smp.reload)
 	}
 	wg.Wait()
 	if code := p.stop(); code != 0 {
-		t.Errorf("kpi_exporter exited with %d:\n%s", code, p.out.String())
+		t.Errorf("kpi_exporter exited with %d:\n%s", code, p.Log())
 	}
 
 	summary, flat := summarize(samples, duration)

@@ -182,7 +182,7 @@ func TestWebAccessNeedsTLSAndAuth(t *testing.T) {
 	if v, _ := s.value("kpi_exporter_config_reloads_total", "result=failure"); v != 0 {
 		t.Errorf("a disabled reload endpoint still reloaded (failures %v)", v)
 	}
-	if err := q.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := q.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "SIGHUP to try the broken catalog", 10*time.Second, func() bool {

@@ -10,35 +10,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
+	"github.com/kpi-exporter/kpi_exporter/internal/testproc"
 )
-
-// syncBuffer is a goroutine-safe writer for the server's logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // served is a kpi_exporter serve running in-process on a free port.
 type served struct {
 	base   string
-	stderr *syncBuffer
+	stderr *testproc.SyncBuffer
 	code   chan int
 }
 
@@ -46,7 +28,7 @@ func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &served{base: "http://" + addr, stderr: &syncBuffer{}, code: make(chan int, 1)}
+	s := &served{base: "http://" + addr, stderr: &testproc.SyncBuffer{}, code: make(chan int, 1)}
 	go func() { s.code <- run(ctx, append(args, "--web.listen-address="+addr), io.Discard, s.stderr) }()
 	t.Cleanup(func() {
 		cancel()
