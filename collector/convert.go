@@ -92,8 +92,8 @@ func (h *valueHolder) parse(s string) {
 	h.v = f
 }
 
-// exactPow10All are the powers of ten that a float64 holds exactly.
-var exactPow10All = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+// exactPow10 are the powers of ten that a float64 holds exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // parsePlainDecimal parses what databases write for DECIMAL and most
@@ -138,7 +138,7 @@ func parsePlainDecimal(s string) (float64, bool) {
 	}
 	f := float64(m)
 	if frac > 0 {
-		f /= exactPow10All[frac]
+		f /= exactPow10[frac]
 	}
 	if neg {
 		f = -f

@@ -144,9 +144,6 @@ func appendFloat(b []byte, v float64, om bool) []byte {
 	return b
 }
 
-// exactPow10 are the powers of ten that a float64 holds exactly.
-var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
-
 // appendDecimal appends v (finite, not zero) byte for byte as
 // strconv.AppendFloat(b, v, 'g', -1, 64) does, for the values a KPI usually
 // has: the double nearest a decimal with at most 9 digits after the point
@@ -167,7 +164,7 @@ var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 // FuzzAppendDecimal and TestAppendDecimal hold it to strconv.
 func appendDecimal(b []byte, v float64) ([]byte, bool) {
 	a := math.Abs(v)
-	for k, p := range exactPow10 {
+	for k, p := range exactPow10[:10] {
 		m := a * p
 		if !(m < 1<<51) {
 			return b, false
