@@ -127,9 +127,14 @@ func (e *env) overhead(ctx context.Context) (overheadResult, error) {
 	var polls, bare, seen []time.Duration
 	for len(res.Samples) < o.OverheadRuns {
 		var p overheadPoll
+		open := true
 		select {
-		case p = <-polled:
+		case p, open = <-polled:
 		case <-time.After(time.Until(deadline)):
+		}
+		if !open {
+			// The poller stops only on an error it sent, or when ctx ends.
+			return res, fmt.Errorf("overhead: polling stopped: %w", ctx.Err())
 		}
 		if time.Now().After(deadline) || !ours.running() {
 			return res, fmt.Errorf("overhead: %d of %d collections seen; log:\n%s", len(res.Samples), o.OverheadRuns, ours.tail())
