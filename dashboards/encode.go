@@ -11,8 +11,8 @@ import (
 )
 
 // encoder renders dashboards as JSON. Its scratch buffer is reused from one
-// dashboard to the next, so that each rendered file is allocated once, at its
-// exact size; an encoder is not safe for concurrent use.
+// dashboard to the next: what render returns is valid until done is called.
+// An encoder is not safe for concurrent use.
 type encoder struct {
 	buf    bytes.Buffer
 	enc    *json.Encoder
@@ -83,13 +83,17 @@ func (e *encoder) render(b board) ([]byte, error) {
 		e.buf.WriteString("\n  ]")
 	}
 	e.buf.WriteString("\n}\n")
-	out := bytes.Clone(e.buf.Bytes())
+	return e.buf.Bytes(), nil
+}
+
+// done is called when the bytes render returned are no longer used, before
+// the next render.
+func (e *encoder) done() {
 	if e.buf.Cap() > keepScratch {
 		// The overview of a large catalog is many times a team's dashboard:
 		// do not hold its buffer for the rest of the run.
 		e.buf = bytes.Buffer{}
 	}
-	return out, nil
 }
 
 // panel builds, validates and writes the next panel.

@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime"
@@ -58,7 +59,7 @@ func Generate(cat *catalog.Catalog) ([]File, error) {
 	jobs := boards(cat)
 	files := make([]File, len(jobs)+1)
 	err := render(jobs, func(i int, f File) error {
-		files[i] = f
+		files[i] = File{Path: f.Path, Data: bytes.Clone(f.Data)}
 		return nil
 	})
 	if err != nil {
@@ -75,7 +76,7 @@ func GenerateTo(cat *catalog.Catalog, sink output.Sink) error {
 }
 
 // render renders jobs and then the provisioning file, handing each with its
-// index to emit. Dashboards are rendered concurrently by GOMAXPROCS workers,
+// index to emit, which must not keep the file's data once it returns. Dashboards are rendered concurrently by GOMAXPROCS workers,
 // each with its own encoder: the catalog is only read. A worker writes each
 // panel as soon as it is built, so that only the rendered file accumulates.
 func render(jobs []board, emit func(int, File) error) error {
@@ -96,6 +97,7 @@ func render(jobs []board, emit func(int, File) error) error {
 					continue
 				}
 				errs[i] = emit(i, File{Path: jobs[i].path, Data: data})
+				e.done()
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -20,8 +21,8 @@ type File struct {
 // Sink takes generated files one at a time. A generator that writes into a
 // Sink can hand each file over as soon as it is rendered and forget it, so
 // that a large catalog's output never has to fit in memory at once. Sinks
-// are safe for concurrent use, and may keep data: a caller does not change
-// it after Write.
+// are safe for concurrent use and never keep data once Write returns, so
+// that a generator can render its next file into the same buffer.
 type Sink interface {
 	Write(path string, data []byte) error
 }
@@ -33,8 +34,9 @@ type Files struct {
 	files []File
 }
 
-// Write keeps a file. data must not be changed afterwards.
+// Write keeps a copy of a file.
 func (f *Files) Write(path string, data []byte) error {
+	data = bytes.Clone(data)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.files = append(f.files, File{Path: path, Data: data})

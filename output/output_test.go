@@ -102,9 +102,11 @@ func TestWriterAbortLeavesTheDirectoryAsItWas(t *testing.T) {
 
 func TestFilesKeepsWhatIsWritten(t *testing.T) {
 	var f Files
-	_ = f.Write("a", []byte("1"))
-	_ = f.Write("b", []byte("2"))
-	if l := f.List(); len(l) != 2 || l[0].Path != "a" || string(l[1].Data) != "2" {
+	buf := []byte("1")
+	_ = f.Write("a", buf)
+	buf[0] = '2' // a generator reuses its buffer for the next file
+	_ = f.Write("b", buf)
+	if l := f.List(); len(l) != 2 || l[0].Path != "a" || string(l[0].Data) != "1" || string(l[1].Data) != "2" {
 		t.Errorf("%v", l)
 	}
 }
