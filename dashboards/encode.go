@@ -2,9 +2,10 @@ package dashboards
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/segmentio/encoding/json"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -13,17 +14,24 @@ import (
 // encoder renders dashboards as JSON. Its scratch buffer is reused from one
 // dashboard to the next: what render returns is valid until done is called.
 // An encoder is not safe for concurrent use.
+//
+// It writes with segmentio/encoding's json, which writes the bytes
+// encoding/json writes (TestEncoderWritesWhatEncodingJSONWrites) in about
+// half the time: encoding/json's reflection was a third of rendering a
+// large catalog's dashboards.
 type encoder struct {
 	buf    bytes.Buffer
-	enc    *json.Encoder
+	enc    interface{ Encode(any) error }
+	indent func(dst *bytes.Buffer, src []byte, prefix, indent string) error
 	panels int // panels written to the dashboard being rendered
 	errs   []error
 }
 
 func newEncoder() *encoder {
-	e := &encoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false) // keep PromQL comparisons readable
+	e := &encoder{indent: json.Indent}
+	enc := json.NewEncoder(&e.buf)
+	enc.SetEscapeHTML(false) // keep PromQL comparisons readable
+	e.enc = enc
 	return e
 }
 
@@ -38,7 +46,7 @@ const keepScratch = 16 << 20
 // half the size of a fully indented file for a catalog of thousands of KPIs,
 // since most of such a file is panels nested four to eight levels deep, and a
 // diff of a regenerated dashboard still shows which panels changed.
-// encoding/json sorts map keys and every slice is built in catalog order, so
+// The encoder sorts map keys and every slice is built in catalog order, so
 // the bytes are deterministic.
 //
 // Each panel is encoded as soon as it is built and then dropped, so that the
@@ -56,7 +64,7 @@ func (e *encoder) render(b board) ([]byte, error) {
 	}
 	var head bytes.Buffer
 	head.Grow(2 * e.buf.Len())
-	if err := json.Indent(&head, e.buf.Bytes(), "", "  "); err != nil {
+	if err := e.indent(&head, e.buf.Bytes(), "", "  "); err != nil {
 		return nil, err
 	}
 	// Reopen the indented object to append the panels to it.
