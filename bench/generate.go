@@ -12,12 +12,16 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// generateResult is one run of `kpi_exporter generate` on a large catalog.
+// generateResult is what runs of `kpi_exporter generate` on a large
+// catalog took.
 type generateResult struct {
 	KPIs  int
 	Teams int
+	// Wall is the median wall time; Walls every run's, in run order.
 	Wall  time.Duration
-	// MaxRSS is the kernel's peak resident set of the process, in bytes.
+	Walls []time.Duration
+	// MaxRSS is the largest of the runs' peak resident sets, in bytes, as
+	// the kernel counts them.
 	MaxRSS int64
 	Files  int
 	Bytes  int64
@@ -89,45 +93,42 @@ func generateCatalog(path string, n, teams int) error {
 func (e *env) generate(ctx context.Context) (generateResult, error) {
 	res := generateResult{KPIs: e.opts.GenerateKPIs, Teams: min(20, e.opts.GenerateKPIs)}
 	dir := filepath.Join(e.dir, "generate")
-	out := filepath.Join(dir, "out")
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("work dir: %w", err)
 	}
 	cfg := filepath.Join(dir, "catalog.yaml")
 	if err := generateCatalog(cfg, res.KPIs, res.Teams); err != nil {
 		return res, err
 	}
-	e.progressf("generate: %d KPIs in %d teams", res.KPIs, res.Teams)
+	e.progressf("generate: %d KPIs in %d teams, %d runs", res.KPIs, res.Teams, e.opts.GenerateRuns)
+	out := filepath.Join(dir, "out")
 	res.Args = []string{"generate", "--config.file=" + cfg, "--output.dir=" + out}
-	gctx, cancel := context.WithTimeout(ctx, e.opts.GenerateTimeout)
-	defer cancel()
-	// Through a reaper, so that the peak RSS is generate's own and not
-	// this process's (reaper.go).
-	cmd, maxRSS, err := reaped(func(name string, args ...string) *exec.Cmd {
-		return exec.CommandContext(gctx, name, args...)
-	}, dir, e.bins.ours, res.Args...)
-	if err != nil {
-		return res, err
-	}
-	cmd.Env = append(cmd.Env, "BENCH_DB_PASSWORD=x")
 	// Building the catalog left this process a large heap; collect it now,
 	// so that its collector and scavenger do not compete with generate.
 	debug.FreeOSMemory()
-	start := time.Now()
-	b, err := cmd.CombinedOutput()
-	res.Wall = time.Since(start)
-	if gctx.Err() != nil && ctx.Err() == nil {
-		// Killed with its reaper, which never wrote the peak RSS.
-		res.TimedOut = true
-		return res, nil
+	for range e.opts.GenerateRuns {
+		// Each run writes into an empty directory, as a first generate
+		// does: replacing the previous run's files would add the kernel's
+		// freeing of them to the run.
+		if err := os.RemoveAll(out); err != nil {
+			return res, err
+		}
+		if err := os.Mkdir(out, 0o755); err != nil {
+			return res, err
+		}
+		wall, maxRSS, err := e.generateOnce(ctx, dir, res.Args)
+		res.Walls = append(res.Walls, wall)
+		if err != nil || wall < 0 {
+			res.TimedOut = wall < 0
+			if res.TimedOut {
+				res.Wall = -wall
+			}
+			return res, err
+		}
+		res.MaxRSS = max(res.MaxRSS, maxRSS)
 	}
-	if err != nil {
-		return res, fmt.Errorf("kpi_exporter generate: %w\n%s", err, b)
-	}
-	if res.MaxRSS, err = maxRSS(); err != nil {
-		return res, err
-	}
-	err = filepath.WalkDir(out, func(_ string, d os.DirEntry, err error) error {
+	res.Wall = median(res.Walls)
+	err := filepath.WalkDir(out, func(_ string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -140,4 +141,32 @@ func (e *env) generate(ctx context.Context) (generateResult, error) {
 		return nil
 	})
 	return res, err
+}
+
+// generateOnce runs generate and returns its wall time and peak RSS; a
+// negative wall time is that of a run killed at the timeout.
+func (e *env) generateOnce(ctx context.Context, dir string, args []string) (time.Duration, int64, error) {
+	gctx, cancel := context.WithTimeout(ctx, e.opts.GenerateTimeout)
+	defer cancel()
+	// Through a reaper, so that the peak RSS is generate's own and not
+	// this process's (reaper.go).
+	cmd, maxRSS, err := reaped(func(name string, args ...string) *exec.Cmd {
+		return exec.CommandContext(gctx, name, args...)
+	}, dir, e.bins.ours, args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	cmd.Env = append(cmd.Env, "BENCH_DB_PASSWORD=x")
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	if gctx.Err() != nil && ctx.Err() == nil {
+		// Killed with its reaper, which never wrote the peak RSS.
+		return -wall, 0, nil
+	}
+	if err != nil {
+		return wall, 0, fmt.Errorf("kpi_exporter generate: %w\n%s", err, b)
+	}
+	rss, err := maxRSS()
+	return wall, rss, err
 }

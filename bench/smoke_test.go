@@ -35,6 +35,7 @@ func TestBenchSmoke(t *testing.T) {
 		OverheadRows: 5_000,
 		OverheadRuns: 2,
 		GenerateKPIs: 40,
+		GenerateRuns: 2,
 		WorkDir:      t.TempDir(),
 		Progress:     tlog{t},
 	})
@@ -61,6 +62,9 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if o := r.Overhead; len(o.Samples) != 2 || o.Bare <= 0 || o.Seen < o.Served {
 		t.Errorf("collection overhead: %d samples, bare %s, published %s, seen %s", len(o.Samples), o.Bare, o.Served, o.Seen)
+	}
+	if g := r.Generate; len(g.Walls) != 2 || g.Wall <= 0 || g.MaxRSS <= 0 || g.Files == 0 {
+		t.Errorf("generate: walls %v, median %s, peak RSS %d, %d files", g.Walls, g.Wall, g.MaxRSS, g.Files)
 	}
 	s := r.Sizes[0]
 	for _, e := range []endpointResult{s.Ours, s.Peer} {

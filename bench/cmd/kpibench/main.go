@@ -27,6 +27,7 @@ func main() {
 	overheadRows := flag.String("overhead.rows", "200k", "rows of the collection-overhead query")
 	flag.IntVar(&o.OverheadRuns, "overhead.runs", 9, "collections timed for the overhead")
 	genKPIs := flag.String("generate.kpis", "10k", "KPIs in the generator benchmark catalog")
+	flag.IntVar(&o.GenerateRuns, "generate.runs", 5, "generate runs, each into an empty directory; the median is quoted")
 	flag.DurationVar(&o.GenerateTimeout, "generate.timeout", 0, "kill a generate run that takes longer (default 10m)")
 	flag.StringVar(&o.Exporter, "exporter", "", "kpi_exporter binary (default: build this module's)")
 	flag.StringVar(&o.Peer, "peer", "", "prometheus-sql-exporter binary (default: look it up)")
