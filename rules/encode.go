@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode"
 
 	"github.com/prometheus/common/model"
@@ -161,15 +162,14 @@ var yamlReserved = map[string]bool{
 func appendScalar(dst []byte, s string) (_ []byte, ok bool) {
 	indicator := false
 	for i := range len(s) {
-		c := s[i]
-		if c < 0x20 || c > 0x7e {
+		switch scalarBytes[s[i]] {
+		case plainByte:
+		case refusedByte:
 			return dst, false
-		}
-		switch {
-		case c == ':' && (i+1 == len(s) || s[i+1] == ' '):
-			indicator = true
-		case c == '#' && i > 0 && s[i-1] == ' ':
-			indicator = true
+		case colonByte:
+			indicator = indicator || i+1 == len(s) || s[i+1] == ' '
+		case hashByte:
+			indicator = indicator || i > 0 && s[i-1] == ' '
 		}
 	}
 	// Reserved words are at most five bytes long; looking longer scalars
@@ -185,14 +185,38 @@ func appendScalar(dst []byte, s string) (_ []byte, ok bool) {
 		return append(dst, s...), true
 	}
 	dst = append(dst, '\'')
-	for i := range len(s) {
-		if s[i] == '\'' {
-			dst = append(dst, '\'')
+	for {
+		i := strings.IndexByte(s, '\'')
+		if i < 0 {
+			break
 		}
-		dst = append(dst, s[i])
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '\'')
+		s = s[i+1:]
 	}
+	dst = append(dst, s...)
 	return append(dst, '\''), true
 }
+
+// Classes of bytes in a scalar, for appendScalar's scan. One table lookup
+// per byte instead of four comparisons: the scan was a tenth of rendering
+// a large catalog's rules.
+const (
+	plainByte   = iota
+	refusedByte // outside printable ASCII
+	colonByte   // an indicator when followed by a space or the end
+	hashByte    // an indicator when preceded by a space
+)
+
+var scalarBytes = func() (t [256]uint8) {
+	for c := range t {
+		if c < 0x20 || c > 0x7e {
+			t[c] = refusedByte
+		}
+	}
+	t[':'], t['#'] = colonByte, hashByte
+	return t
+}()
 
 // plainStart reports whether a scalar starting with c is a string to
 // yaml.v3's resolver unless it is a reserved word, and c is no YAML
