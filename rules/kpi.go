@@ -28,6 +28,8 @@ type kpiCtx struct {
 	// alerts are the KPI's alert rules once the tests ask for them
 	// (withAlerts), so that each expected alert does not build them all.
 	alerts []alertRule
+	// tl are the KPI's label sets in tests, rendered on first use.
+	tl *testLabels
 }
 
 func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {
@@ -36,7 +38,7 @@ func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {
 		by = append(by, g)
 	}
 	keep := append([]string{catalog.LabelKPI, catalog.LabelTeam}, by...)
-	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName()}
+	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName(), tl: &testLabels{}}
 }
 
 // rec is the name of the KPI-level record op, catalog.KPI.KPIRecord.
@@ -110,16 +112,27 @@ func (x kpiCtx) title() string {
 // queryValue renders, in an alert template, the current value of a KPI-level
 // record for the alert's series, humanized in the KPI's unit.
 func (x kpiCtx) queryValue(record string) string {
-	var sel, args strings.Builder
+	var b strings.Builder
+	b.Grow(128 + len(record) + 16*len(x.keep))
+	b.WriteString("{{ with printf `")
+	b.WriteString(record)
+	b.WriteByte('{')
 	for i, l := range x.keep {
 		if i > 0 {
-			sel.WriteString(",")
+			b.WriteByte(',')
 		}
-		sel.WriteString(l + "=%q")
-		args.WriteString(" $labels." + l)
+		b.WriteString(l)
+		b.WriteString("=%q")
 	}
-	return "{{ with printf `" + record + "{" + sel.String() + "}`" + args.String() + " | query }}" +
-		x.k.HumanizeTemplate("(. | first | value)") + "{{ else }}unknown{{ end }}"
+	b.WriteString("}`")
+	for _, l := range x.keep {
+		b.WriteString(" $labels.")
+		b.WriteString(l)
+	}
+	b.WriteString(" | query }}")
+	b.WriteString(x.k.HumanizeTemplate("(. | first | value)"))
+	b.WriteString("{{ else }}unknown{{ end }}")
+	return b.String()
 }
 
 func maxDur(ds ...time.Duration) time.Duration {

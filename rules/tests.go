@@ -197,15 +197,34 @@ func (x kpiCtx) alertExpLabels(severity string) map[string]string {
 }
 
 func selector(name string, l map[string]string) string {
-	b := make([]byte, 0, 64+len(name))
-	b = append(append(b, name...), '{')
+	return string(appendLabels(append(make([]byte, 0, 64+len(name)), name...), l))
+}
+
+// appendLabels appends a label set in braces, sorted by name.
+func appendLabels(b []byte, l map[string]string) []byte {
+	b = append(b, '{')
 	for i, k := range sortedKeys(l) {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = strconv.AppendQuote(append(append(b, k...), '='), l[k])
 	}
-	return string(append(b, '}'))
+	return append(b, '}')
+}
+
+// testLabels are a KPI's label sets in the tests, each rendered once: nearly
+// every input series and expected sample of the KPI's tests names one.
+type testLabels struct {
+	series string // seriesLabels, in braces
+	kept   string // keptLabels, in braces
+}
+
+func (x kpiCtx) labels() *testLabels {
+	if x.tl.series == "" {
+		x.tl.series = string(appendLabels(nil, x.seriesLabels()))
+		x.tl.kept = string(appendLabels(nil, x.keptLabels()))
+	}
+	return x.tl
 }
 
 // constant is n+1 samples of v in promtool notation.
