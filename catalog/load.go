@@ -289,6 +289,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 	sort.Slice(c.KPIs, func(i, j int) bool { return c.KPIs[i].Name < c.KPIs[j].Name })
 	assignPanelIDs(c)
 	for _, k := range c.KPIs {
+		k.metric, k.targetMetric = k.MetricName(), k.TargetMetricName()
 		k.hash = definitionHash(c, k)
 	}
 	return c, nil

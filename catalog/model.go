@@ -287,6 +287,10 @@ type KPI struct {
 	file    string
 	hash    string
 	panelID int
+	// metric and targetMetric are MetricName and TargetMetricName, set
+	// once the catalog is loaded: the generators ask for them hundreds of
+	// thousands of times for a large catalog.
+	metric, targetMetric string
 }
 
 // Pos is where the KPI is defined.

@@ -90,11 +90,19 @@ func (k *KPI) withSuffix(base string) string {
 
 // MetricName is the exported gauge of the KPI's value, such as
 // kpi_revenue_mtd_eur or kpi_first_pass_yield_ratio.
-func (k *KPI) MetricName() string { return k.withSuffix(MetricPrefix + k.baseName()) }
+func (k *KPI) MetricName() string {
+	if k.metric != "" {
+		return k.metric
+	}
+	return k.withSuffix(MetricPrefix + k.baseName())
+}
 
 // TargetMetricName is the exported gauge of the KPI's target, with the same
 // labels as the value, such as kpi_revenue_mtd_target_eur.
 func (k *KPI) TargetMetricName() string {
+	if k.targetMetric != "" {
+		return k.targetMetric
+	}
 	return k.withSuffix(MetricPrefix + k.baseName() + "_target")
 }
 
