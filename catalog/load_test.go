@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -302,5 +303,20 @@ kpis:
 	}
 	if got := strings.Join(c.OwningTeams(), ","); got != "ops,sales" {
 		t.Errorf("OwningTeams = %s, want ops,sales", got)
+	}
+}
+
+func TestEveryKPIIsHashedOnce(t *testing.T) {
+	src := kpiList("sources:\n  db: {driver: mysql, dsn: 'u@tcp(h)/d'}\nteams:\n  t: {}\nkpis:\n", 2000, func(i int) string {
+		return fmt.Sprintf("  - {name: kpi_%04d, help: h, unit: count, owner: o, team: t, source: db, sql: 'SELECT %d AS v # c', value: v}\n", i, i%7)
+	}, "")
+	c, err := Options{}.Parse("big.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range c.KPIs {
+		if want := definitionHash(c, k); k.DefinitionHash() != want || k.MetricName() != "kpi_"+k.Name {
+			t.Fatalf("%s: hash %q, want %q; metric %q", k.Name, k.DefinitionHash(), want, k.MetricName())
+		}
 	}
 }
