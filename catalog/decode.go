@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,9 +134,7 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 			return
 		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
-		for i, c := range n.Content {
-			d.decode(c, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
-		}
+		d.decodeItems(n, path, s)
 		v.Set(s)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -192,6 +191,65 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 	default:
 		panic("catalog: no decoder for " + t.String())
 	}
+}
+
+// parallelItems is the shortest list decodeItems decodes in runs side by
+// side: a catalog's KPI list, 0.2 s of loading 10,000 KPIs on one core.
+const parallelItems = 1024
+
+// decodeItems decodes a list's items into s. A long list that holds no
+// alias, and is not below one, is decoded in runs side by side by decoders
+// of their own; their errors are then appended in item order and their
+// lines merged, which is what one decoder would have recorded, since no two
+// items share a key path.
+func (d *decoder) decodeItems(n *yaml.Node, path string, s reflect.Value) {
+	workers := runtime.GOMAXPROCS(0)
+	if len(n.Content) < parallelItems || workers < 2 || d.aliasDepth > 0 || hasAlias(n) {
+		for i, c := range n.Content {
+			d.decode(c, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+		}
+		return
+	}
+	size := (len(n.Content) + workers - 1) / workers
+	subs := make([]decoder, 0, workers)
+	errs := make([]Errors, workers)
+	for lo := 0; lo < len(n.Content); lo += size {
+		sub := decoder{file: d.file, errs: &errs[len(subs)]}
+		if d.lines != nil {
+			sub.lines = map[string]int{}
+		}
+		subs = append(subs, sub)
+	}
+	var wg sync.WaitGroup
+	for w := range subs {
+		wg.Go(func() {
+			for i := w * size; i < min(len(n.Content), (w+1)*size); i++ {
+				subs[w].decode(n.Content[i], fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+			}
+		})
+	}
+	wg.Wait()
+	for w, sub := range subs {
+		*d.errs = append(*d.errs, errs[w]...)
+		for p, line := range sub.lines {
+			if _, ok := d.lines[p]; !ok {
+				d.lines[p] = line
+			}
+		}
+	}
+}
+
+// hasAlias reports whether a tree holds an alias node.
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // structFields is a struct type's yaml keys: their field indices, and the

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -317,6 +319,51 @@ func TestEveryKPIIsHashedOnce(t *testing.T) {
 	for _, k := range c.KPIs {
 		if want := definitionHash(c, k); k.DefinitionHash() != want || k.MetricName() != "kpi_"+k.Name {
 			t.Fatalf("%s: hash %q, want %q; metric %q", k.Name, k.DefinitionHash(), want, k.MetricName())
+		}
+	}
+}
+
+// TestLongListsDecodeAsOneDecoderWould loads a catalog of 3,000 KPIs, some
+// of them wrong, with one processor and with four: the errors (their order,
+// lines and paths) and the KPIs' positions must be the same.
+func TestLongListsDecodeAsOneDecoderWould(t *testing.T) {
+	src := kpiList("sources:\n  db: {driver: sqlite, dsn: x.db}\nteams:\n  t: {}\nkpis:\n", 3000, func(i int) string {
+		switch i {
+		case 7:
+			return "  - {name: bad_7, help: h, unit: count, owner: o, team: t, source: db, sql: 'SELECT 1 AS v', value: v, colour: red}\n"
+		case 1500:
+			return "  - {name: bad_1500, help: h, unit: count, owner: o, team: t, source: db, sql: 'SELECT 1 AS v', value: [v]}\n"
+		case 2999:
+			return "  - {name: bad_2999, help: h, unit: count, owner: o, team: t, source: db, value: v}\n"
+		}
+		return fmt.Sprintf("  - name: kpi_%04d\n    help: h\n    unit: count\n    owner: o\n    team: t\n    source: db\n    sql: SELECT 1 AS v\n    value: v\n", i)
+	}, "")
+	load := func(procs int) (string, []Position) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		_, err := Options{}.Parse("big.yaml", []byte(src))
+		good := strings.ReplaceAll(strings.ReplaceAll(src, ", colour: red", ""), "value: [v]", "value: v")
+		good = strings.Replace(good, "source: db, value: v}", "source: db, sql: 'SELECT 1 AS v', value: v}", 1)
+		c, gerr := Options{}.Parse("big.yaml", []byte(good))
+		if err == nil || gerr != nil {
+			t.Fatalf("with %d processors: errors %v, then %v", procs, err, gerr)
+		}
+		var pos []Position
+		for _, k := range c.KPIs {
+			pos = append(pos, k.Pos())
+		}
+		return err.Error(), pos
+	}
+	serialErr, serialPos := load(1)
+	parallelErr, parallelPos := load(4)
+	if serialErr != parallelErr {
+		t.Errorf("errors differ:\n%s\nagainst, with one processor:\n%s", parallelErr, serialErr)
+	}
+	if !slices.Equal(serialPos, parallelPos) {
+		t.Error("KPI positions differ")
+	}
+	for _, want := range []string{"kpis[7].colour", "kpis[1500].value", "kpis[2999]"} {
+		if !strings.Contains(serialErr, want) {
+			t.Errorf("no error at %s in:\n%s", want, serialErr)
 		}
 	}
 }
