@@ -46,7 +46,7 @@ func (o Options) Load(paths ...string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{opts: o, lines: map[string]map[string]int{}}
+	l := &loader{opts: o, lines: map[string]*keyLines{}}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -62,7 +62,7 @@ func (o Options) Parse(name string, data []byte) (*Catalog, error) {
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
 	}
-	l := &loader{opts: o, lines: map[string]map[string]int{}}
+	l := &loader{opts: o, lines: map[string]*keyLines{}}
 	l.parse(name, data)
 	return l.finish([]string{name})
 }
@@ -123,7 +123,7 @@ type kpiAt struct {
 type loader struct {
 	opts  Options
 	errs  Errors
-	lines map[string]map[string]int // file -> key path -> line
+	lines map[string]*keyLines // file -> key path -> line
 
 	global, alerting *Position
 	cat              Catalog
@@ -148,13 +148,16 @@ func (l *loader) parse(file string, data []byte) {
 	if len(root.Content) == 0 {
 		return // an empty file is an empty catalog part
 	}
-	lines := map[string]int{}
+	lines := newKeyLines()
 	l.lines[file] = lines
 	d := &decoder{file: file, errs: &l.errs, lines: lines}
 	var doc fileDoc
 	d.decode(root.Content[0], "", reflectValue(&doc))
 
-	pos := func(path string) Position { return Position{File: file, Line: lines[path]} }
+	pos := func(path string) Position {
+		line, _ := lines.get(path)
+		return Position{File: file, Line: line}
+	}
 	if doc.Global != nil {
 		if l.global != nil {
 			l.errs = append(l.errs, Error{Pos: pos("global"), Path: "global", Msg: fmt.Sprintf("global is already defined at %s:%d", l.global.File, l.global.Line)})
@@ -233,7 +236,7 @@ func (l *loader) errAt(file, path, format string, args ...any) {
 	line := 0
 	lines := l.lines[file]
 	for p := path; p != ""; p = parentPath(p) {
-		if n, ok := lines[p]; ok {
+		if n, ok := lines.get(p); ok {
 			line = n
 			break
 		}
