@@ -167,9 +167,10 @@ func parseSplit(data []byte, parts int) (*yaml.Node, bool) {
 	}
 	cuts = append(cuts, len(r.items))
 
-	rest := make([]byte, 0, len(data)-(r.end-r.start)+bytes.Count(data[r.start:r.end], []byte("\n")))
+	blank := bytes.Count(data[r.start:r.end], []byte("\n"))
+	rest := make([]byte, 0, len(data)-(r.end-r.start)+blank)
 	rest = append(rest, data[:r.start]...)
-	for range bytes.Count(data[r.start:r.end], []byte("\n")) {
+	for range blank {
 		rest = append(rest, '\n')
 	}
 	rest = append(rest, data[r.end:]...)

@@ -76,9 +76,10 @@ func GenerateTo(cat *catalog.Catalog, sink output.Sink) error {
 }
 
 // render renders jobs and then the provisioning file, handing each with its
-// index to emit, which must not keep the file's data once it returns. Dashboards are rendered concurrently by GOMAXPROCS workers,
-// each with its own encoder: the catalog is only read. A worker writes each
-// panel as soon as it is built, so that only the rendered file accumulates.
+// index to emit, which must not keep the file's data once it returns.
+// Dashboards are rendered concurrently by GOMAXPROCS workers, each with its
+// own encoder: the catalog is only read. A worker writes each panel as soon
+// as it is built, so that only the rendered file accumulates.
 func render(jobs []board, emit func(int, File) error) error {
 	errs := make([]error, len(jobs))
 	next := make(chan int, len(jobs))
