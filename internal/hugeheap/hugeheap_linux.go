@@ -17,9 +17,12 @@ import (
 // Why it pays: on a virtual machine, a first touch of a 4 KiB page can cost
 // tens of microseconds, and generate touches its few hundred MiB of heap
 // page by page. Touching the same memory in 2 MiB pages faults 512 times
-// less often. The Go runtime stopped asking for huge pages itself in Go
-// 1.21.1 and leaves the choice to the host's setting, which Debian and
-// Ubuntu ship as "madvise".
+// less often. Current Go runtimes do not ask for huge pages for the heap
+// (Go 1.21 briefly did: go.dev/issue/63334) and leave the choice to the
+// host's setting, which is often "madvise": huge pages only for memory that
+// asks. The price, with the usual defrag setting, is that a fault in the
+// range may wait while the kernel compacts memory for a huge page: a
+// stall that a batch can afford and a server should not.
 //
 // Why later allocations land in the range: the runtime's page allocator
 // hands out the lowest free addresses first, and the range Advise allocated
