@@ -10,7 +10,8 @@ type Options struct {
 	// Sizes are the numbers of series to compare at (stores × 100 products,
 	// three labels each). Default 1k, 10k, 100k.
 	Sizes []int
-	// Scrapes is how many timed scrapes each endpoint gets per format.
+	// Scrapes is how many timed scrapes each endpoint gets per format; the
+	// peer gets at most 3 at 1M series and more.
 	Scrapes int
 	// Interval is the KPI interval of both exporters in the scrape comparison.
 	Interval time.Duration

@@ -64,7 +64,11 @@ func (r *Report) WriteTable(w io.Writer) {
 				target = fmt.Sprintf("≤%s", dur(targetScrape))
 				met = yes(ours <= targetScrape)
 			}
-			row(fmt.Sprintf("scrape median, %s (%d scrapes)", f.Name, s.Scrapes), size, dur(ours), peerCell, ratio, target, met)
+			scrapes := fmt.Sprintf("%d scrapes", s.Scrapes)
+			if peer > 0 && s.PeerScrapes != s.Scrapes {
+				scrapes += fmt.Sprintf(", the peer %d", s.PeerScrapes)
+			}
+			row(fmt.Sprintf("scrape median, %s (%s)", f.Name, scrapes), size, dur(ours), peerCell, ratio, target, met)
 		}
 		row("page size, plain / gzip", size, mib(s.Ours.Bytes["plain"])+" / "+mib(s.Ours.Bytes["gzip"]),
 			mib(s.Peer.Bytes["plain"])+" / "+mib(s.Peer.Bytes["gzip"]), "", "", "")

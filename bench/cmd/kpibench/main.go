@@ -18,7 +18,7 @@ import (
 func main() {
 	var o bench.Options
 	sizes := flag.String("sizes", "1k,10k,100k,1M", "comma-separated series counts to compare at (k and M suffixes)")
-	flag.IntVar(&o.Scrapes, "scrapes", 15, "timed scrapes per endpoint and format (at most 3 at 1M series and more)")
+	flag.IntVar(&o.Scrapes, "scrapes", 15, "timed scrapes per endpoint and format (the peer gets at most 3 at 1M series and more)")
 	flag.DurationVar(&o.Interval, "interval", 0, "KPI interval of both exporters in the scrape comparison (default 30s)")
 	loadSize := flag.String("load.size", "100k", "series of the load test's largest KPI")
 	flag.DurationVar(&o.LoadDuration, "load.duration", 0, "how long the load test scrapes (default 3m)")
