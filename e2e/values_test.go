@@ -3,6 +3,7 @@ package e2e
 import (
 	"database/sql"
 	"fmt"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -87,15 +88,25 @@ func testValues(t *testing.T, x *suite) {
 	}
 
 	// Pacing: month-to-date revenue against the share of the monthly budget
-	// due by the moment the rule was evaluated.
+	// due. The share comes from the calendar group, which Prometheus
+	// evaluates apart from the team group, so the team group's rule used one
+	// of the calendar samples recorded up to its own evaluation, not
+	// necessarily the newest. Everything is read at one evaluation time: the
+	// rule's value, and the calendar samples it could have used; each of
+	// those must be the month's share at its own timestamp, and the rule's
+	// value must be the budget times one of them.
 	for _, op := range []string{catalog.OpExpectedToDate, catalog.OpPacing} {
 		rec := rev.KPIRecord(op)
 		eventually(t, 30*time.Second, "Prometheus has "+rec+" equal to the hand-computed pacing", func() error {
-			v, err := x.prom.query(rec)
+			ts, err := x.prom.query("timestamp(" + rec + ")")
 			if err != nil {
 				return err
 			}
-			ts, err := x.prom.query("timestamp(" + rec + ")")
+			if len(ts) == 0 {
+				return fmt.Errorf("no %s yet", rec)
+			}
+			at := ts[0].Value
+			v, err := x.prom.queryAt(rec, at)
 			if err != nil {
 				return err
 			}
@@ -103,22 +114,42 @@ func testValues(t *testing.T, x *suite) {
 			if err != nil {
 				return err
 			}
-			at, err := byLabel(ts, "region")
+			shares, err := x.prom.samplesAt(catalog.PeriodElapsedRecord+`{period="month"}[5m]`, at)
 			if err != nil {
 				return err
 			}
-			want := map[string]float64{}
-			for r, rv := range revenue {
-				due := budget[r] * monthElapsed(time.Unix(0, int64(at[r]*1e9)))
-				if op == catalog.OpExpectedToDate {
-					want[r] = due
-				} else {
-					want[r] = rv / due
+			if len(shares) == 0 {
+				return fmt.Errorf("no calendar samples before %v", at)
+			}
+			for _, s := range shares {
+				if want := monthElapsed(time.UnixMilli(int64(math.Round(s.At * 1000)))); !closeTo(s.Value, want, 1e-9) {
+					return fmt.Errorf("calendar sample at %v is %v, the month's share then is %v", s.At, s.Value, want)
 				}
 			}
-			return sameValues(got, want, 1e-6)
+			for r, rv := range revenue {
+				matched := false
+				for _, s := range shares {
+					want := budget[r] * s.Value
+					if op == catalog.OpPacing {
+						want = rv / want
+					}
+					if closeTo(got[r], want, 1e-9) {
+						matched = true
+						break
+					}
+				}
+				if !matched {
+					return fmt.Errorf("%s{region=%q} at %v is %v: not the budget %v times any calendar share recorded before it (%v)", rec, r, at, got[r], budget[r], shares)
+				}
+			}
+			return nil
 		})
 	}
+}
+
+// closeTo reports whether got is within rel of want, relatively.
+func closeTo(got, want, rel float64) bool {
+	return math.Abs(got-want) <= rel*math.Max(math.Abs(want), 1e-300)
 }
 
 // monthElapsed is the share of the UTC calendar month elapsed at t.
