@@ -8,10 +8,23 @@ import (
 
 // SQLOptions returns the lexer options for a driver's SQL dialect.
 func SQLOptions(d Driver) sqltext.Options {
-	if d == DriverMySQL {
-		return sqltext.Options{HashComments: true, BackslashEscapes: true}
+	return sqltext.OptionsFor(SQLDialect(d))
+}
+
+// SQLDialect returns the read-only gate's dialect of a driver; Generic for
+// an unknown one.
+func SQLDialect(d Driver) sqltext.Dialect {
+	switch d {
+	case DriverMySQL:
+		return sqltext.MySQL
+	case DriverPostgres:
+		return sqltext.PostgreSQL
+	case DriverSQLite:
+		return sqltext.SQLite
+	case DriverMSSQL:
+		return sqltext.MSSQL
 	}
-	return sqltext.Options{}
+	return sqltext.Generic
 }
 
 // NormalizedSQL is the KPI's SQL with comments and layout removed, as the

@@ -1,12 +1,15 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/sqltext"
 )
 
 var (
@@ -284,6 +287,9 @@ func (l *loader) validateKPI(k *KPI, path string) {
 			l.errAt(file, path+".source", "unknown source %q%s", k.Source, didYouMean(k.Source, sortedKeys(l.sources)))
 		}
 	}
+	if k.SQL != "" && (src != nil || k.Source == "") {
+		l.gateSQL(file, path+".sql", k.SQL, src)
+	}
 	if req("value", k.Value) {
 		l.checkColumn(file, path+".value", k.Value)
 	}
@@ -409,6 +415,23 @@ func (l *loader) validateTarget(k *KPI, path string, src *Source) {
 		t.Source = k.Source
 	} else if l.sources[t.Source] == nil {
 		l.errAt(k.file, p+".source", "unknown source %q%s", t.Source, didYouMean(t.Source, sortedKeys(l.sources)))
+	}
+	if ts := l.sources[t.Source]; ts != nil {
+		l.gateSQL(k.file, p+".sql", t.SQL, ts)
+	}
+}
+
+// gateSQL refuses SQL that is not one read-only statement in the source's
+// dialect. Every command loads the catalog, so SQL it refuses never reaches a
+// database: not in serve, reload, check or generate.
+func (l *loader) gateSQL(file, path, sql string, src *Source) {
+	d := sqltext.Generic
+	if src != nil {
+		d = SQLDialect(src.Driver)
+	}
+	var re *sqltext.RefusedError
+	if err := sqltext.ReadOnly(sql, d); errors.As(err, &re) {
+		l.errAt(file, path, "line %d of the SQL: %s", 1+strings.Count(sql[:re.Pos], "\n"), re.Reason)
 	}
 }
 

@@ -41,6 +41,13 @@ func loadCatalog(t testing.TB, yaml string) *catalog.Catalog {
 	return cat
 }
 
+// pastTheGate gives a loaded KPI SQL that the catalog's read-only gate
+// refuses at load, to prove that each engine's read-only session refuses it
+// too.
+func pastTheGate(cat *catalog.Catalog, kpi, sql string) {
+	cat.KPI(kpi).SQL = sql
+}
+
 // openAll opens every source of a catalog and closes them at the end of the test.
 func openAll(t testing.TB, cat *catalog.Catalog) map[string]*Source {
 	t.Helper()

@@ -43,7 +43,7 @@ func testPage(t testing.TB, kpis, series int, at time.Time) *page {
 func kpiYAML(n int) string {
 	var b strings.Builder
 	for i := range n {
-		fmt.Fprintf(&b, "  - {name: k%d, unit: count, team: t, source: db, sql: x, labels: [store, product], value: v, target: {sql: y}}\n", i)
+		fmt.Fprintf(&b, "  - {name: k%d, unit: count, team: t, source: db, sql: SELECT 1 AS v, labels: [store, product], value: v, target: {sql: SELECT 1 AS target}}\n", i)
 	}
 	return b.String()
 }

@@ -262,9 +262,10 @@ kpis:
     unit: count
     team: t
     source: db
-    sql: %q
+    sql: SELECT 1 AS v
     value: v
-`, path, q))
+`, path))
+			pastTheGate(cat, "w", q)
 			res, err := runKPI(t, cat, "w")
 			if err == nil && q != "SELECT 1 AS v; DELETE FROM sales" {
 				t.Fatalf("write accepted: %+v", res)

@@ -27,10 +27,8 @@ type Sample struct {
 
 // KPICheck is the judged outcome of one KPI's dry run.
 type KPICheck struct {
-	KPI    string `json:"kpi"`
-	Source string `json:"source"`
-	// Skipped says why the query was not run, if it was not.
-	Skipped       string   `json:"skipped,omitempty"`
+	KPI           string   `json:"kpi"`
+	Source        string   `json:"source"`
 	Rows          int      `json:"rows"`
 	Exported      int      `json:"exported"`
 	Nulls         int      `json:"nulls"`
@@ -48,12 +46,6 @@ type KPICheck struct {
 
 // OK reports whether the dry run found nothing wrong.
 func (c KPICheck) OK() bool { return len(c.Problems) == 0 }
-
-// SkipKPI records a KPI whose query is not run, such as one that the lint
-// found writing: a dry run never sends a write to a database.
-func SkipKPI(k *catalog.KPI, reason string) KPICheck {
-	return KPICheck{KPI: k.Name, Source: k.Source, MaxSeries: k.MaxSeries, Skipped: reason, Problems: []string{"not run: " + reason}}
-}
 
 // CheckKPI judges one dry run of a KPI: the result and error of
 // collector.RunOnce. The label and value columns must exist in the result,
@@ -181,15 +173,4 @@ func (r CheckReport) QueriesFailed() bool {
 		}
 	}
 	return false
-}
-
-// RunnableSQL reports whether the lint lets a KPI's queries be run: never a
-// write or several statements, even in a read-only transaction.
-func RunnableSQL(findings []Finding, kpi string) (bool, string) {
-	for _, f := range findings {
-		if f.KPI == kpi && (f.Rule == RuleSQLWrite || f.Rule == RuleSQLStatements) {
-			return false, "the lint refused its SQL (" + f.Rule + ")"
-		}
-	}
-	return true, ""
 }

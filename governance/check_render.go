@@ -19,17 +19,12 @@ func CheckTable(r CheckReport) []byte {
 	for _, k := range r.KPIs {
 		status := "ok"
 		switch {
-		case k.Skipped != "":
-			status = "SKIPPED"
 		case !k.OK():
 			status = "FAIL"
 		case len(k.Warnings) > 0:
 			status = "warn"
 		}
-		dur := "-"
-		if k.Skipped == "" {
-			dur = time.Duration(k.Seconds * float64(time.Second)).Round(time.Millisecond).String()
-		}
+		dur := time.Duration(k.Seconds * float64(time.Second)).Round(time.Millisecond).String()
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%d\t%d\t%d\t%s\t%s\t%s\n", k.KPI, k.Source, k.Rows, k.Exported, k.MaxSeries,
 			k.Nulls, k.Duplicates, k.OverLimit, dur, samplesText(k.Samples), status)
 	}

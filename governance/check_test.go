@@ -139,12 +139,10 @@ func TestCheckTableGolden(t *testing.T) {
 	}, Stats: collector.Stats{Rows: 4, Exported: 4, Duration: 12345 * time.Microsecond}}, nil)
 	failed := CheckKPI(k, &collector.Result{Columns: []string{"store", "v"}}, fmt.Errorf("x: %w", collector.ErrMissingColumn))
 	failed.KPI = "revenue_by_store"
-	skipped := SkipKPI(k, "the lint refused its SQL (sql-write)")
-	skipped.KPI = "purge"
 	r := CheckReport{
 		Files: []string{"cat.yml"},
-		Lint:  []Finding{{File: "cat.yml", Line: 7, Path: "kpis[0].sql", KPI: "purge", Severity: SeverityError, Rule: RuleSQLWrite, Message: "write keyword DELETE outside strings and comments: a KPI query must only read"}},
-		KPIs:  []KPICheck{ok, failed, skipped},
+		Lint:  []Finding{{File: "cat.yml", Line: 7, Path: "kpis[0].owner", KPI: "revenue", Severity: SeverityError, Rule: RuleOwnerMissing, Message: "no owner"}},
+		KPIs:  []KPICheck{ok, failed},
 	}
 	if len(ok.Samples) != SampleCount {
 		t.Errorf("%d samples, want %d", len(ok.Samples), SampleCount)

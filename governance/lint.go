@@ -24,9 +24,6 @@ const (
 	RuleThresholdTarget  = "threshold-target"     // a threshold sits on the good side of the target
 	RuleRatioRange       = "ratio-range"          // ratio target or threshold outside 0..1
 	RuleIntervalShort    = "interval-short"       // interval under 30s (warning) or 10s (error)
-	RuleSQLStatements    = "sql-statements"       // SQL is not exactly one statement
-	RuleSQLWrite         = "sql-write"            // write or DDL keyword outside strings and comments
-	RuleSQLNotSelect     = "sql-not-select"       // SQL does not start with SELECT, WITH or VALUES
 	RuleDSNPassword      = "dsn-literal-password" // DSN holds a password instead of ${ENV} or dsn_file
 )
 
@@ -48,7 +45,6 @@ func Lint(cat *catalog.Catalog) []Finding {
 		l.metadata()
 		l.targets()
 		l.interval()
-		l.sql()
 		out = append(out, l.out...)
 	}
 	out = append(out, lintSources(cat)...)

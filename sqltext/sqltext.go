@@ -1,7 +1,8 @@
 // Package sqltext reads SQL text without running it: it splits it into
 // tokens that know strings, quoted identifiers and comments, so that callers can
-// normalise a query for comparison or look for write keywords. It is a lexer,
-// not a parser, and must not try to understand a query's meaning.
+// normalise a query for comparison and refuse one that is not a single
+// read-only statement (gate.go). It is a lexer, not a parser, and must not try
+// to understand a query's meaning.
 package sqltext
 
 import (
@@ -39,6 +40,17 @@ type Options struct {
 	// BackslashEscapes makes '\' escape the next character inside string
 	// literals, as in MySQL's default mode.
 	BackslashEscapes bool
+	// DashCommentNeedsSpace makes "--" start a comment only when a space,
+	// a control character or the end follows, as in MySQL ("1--1" is 1 - -1).
+	DashCommentNeedsSpace bool
+	// DollarQuotes makes $$...$$ and $tag$...$tag$ strings, as in PostgreSQL.
+	DollarQuotes bool
+	// EscapeStrings makes E'...' a string in which '\' escapes, as in
+	// PostgreSQL.
+	EscapeStrings bool
+	// BracketIdentifiers makes [x] a quoted identifier, as in SQL Server and
+	// SQLite.
+	BracketIdentifiers bool
 }
 
 // Tokenize splits sql into tokens. It never fails: an unterminated string or
@@ -53,7 +65,7 @@ func Tokenize(sql string, o Options) []Token {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			i++
 			continue
-		case c == '-' && strings.HasPrefix(sql[i:], "--"), c == '#' && o.HashComments:
+		case c == '-' && strings.HasPrefix(sql[i:], "--") && (!o.DashCommentNeedsSpace || i+2 == len(sql) || sql[i+2] <= ' '), c == '#' && o.HashComments:
 			for i < len(sql) && sql[i] != '\n' {
 				i++
 			}
@@ -75,7 +87,7 @@ func Tokenize(sql string, o Options) []Token {
 		case c == '`':
 			i = scanQuoted(sql, i, '`', false)
 			out = append(out, Token{Identifier, sql[start:i], start})
-		case c == '[':
+		case c == '[' && o.BracketIdentifiers:
 			end := strings.IndexByte(sql[i:], ']')
 			if end < 0 {
 				i = len(sql)
@@ -83,7 +95,10 @@ func Tokenize(sql string, o Options) []Token {
 				i += end + 1
 			}
 			out = append(out, Token{Identifier, sql[start:i], start})
-		case c == '$' && dollarTag(sql[i:]) != "":
+		case (c == 'E' || c == 'e') && o.EscapeStrings && i+1 < len(sql) && sql[i+1] == '\'':
+			i = scanQuoted(sql, i+1, '\'', true)
+			out = append(out, Token{String, sql[start:i], start})
+		case c == '$' && o.DollarQuotes && dollarTag(sql[i:]) != "":
 			tag := dollarTag(sql[i:])
 			end := strings.Index(sql[i+len(tag):], tag)
 			if end < 0 {
@@ -181,60 +196,6 @@ func Normalize(sql string, o Options) string {
 		b.WriteString(t.Text)
 	}
 	return strings.TrimSuffix(strings.TrimSpace(b.String()), " ;")
-}
-
-// Statements returns the number of non-empty statements in sql.
-func Statements(sql string, o Options) int {
-	n, open := 0, false
-	for _, t := range Tokenize(sql, o) {
-		switch t.Kind {
-		case Comment:
-		case Semicolon:
-			open = false
-		default:
-			if !open {
-				n++
-				open = true
-			}
-		}
-	}
-	return n
-}
-
-// writeKeywords change data, schema, privileges or session state. A query that
-// uses any of them outside strings and comments is not a read-only query.
-var writeKeywords = map[string]bool{
-	"INSERT": true, "UPDATE": true, "DELETE": true, "MERGE": true, "UPSERT": true,
-	"REPLACE": true, "CREATE": true, "ALTER": true, "DROP": true, "TRUNCATE": true,
-	"RENAME": true, "GRANT": true, "REVOKE": true, "COPY": true, "CALL": true,
-	"EXEC": true, "EXECUTE": true, "DO": true, "LOCK": true, "UNLOCK": true,
-	"VACUUM": true, "ATTACH": true, "DETACH": true, "PRAGMA": true, "LOAD": true,
-	"INTO": true, "HANDLER": true, "COMMIT": true, "ROLLBACK": true, "BEGIN": true,
-	"SAVEPOINT": true, "SET": true, "REINDEX": true, "CLUSTER": true, "COMMENT": true,
-	"REFRESH": true, "OUTFILE": true, "DUMPFILE": true, "SHUTDOWN": true, "KILL": true,
-}
-
-// WriteKeywords returns, in order of appearance and upper-cased, the write or
-// DDL keywords that stand outside strings, quoted identifiers and comments. A
-// word directly followed by "(" is a function call (REPLACE(s, a, b)) and is
-// not reported.
-func WriteKeywords(sql string, o Options) []string {
-	toks := Tokenize(sql, o)
-	var out []string
-	for i, t := range toks {
-		if t.Kind != Word {
-			continue
-		}
-		w := strings.ToUpper(t.Text)
-		if !writeKeywords[w] {
-			continue
-		}
-		if j := nextCode(toks, i); j >= 0 && toks[j].Kind == Punct && toks[j].Text == "(" && w != "INTO" {
-			continue
-		}
-		out = append(out, w)
-	}
-	return out
 }
 
 func nextCode(toks []Token, i int) int {

@@ -108,10 +108,6 @@ func dryRun(ctx context.Context, cat *catalog.Catalog, lint []governance.Finding
 	}
 	var out []governance.KPICheck
 	for i, k := range cat.KPIs {
-		if ok, why := governance.RunnableSQL(lint, k.Name); !ok {
-			out = append(out, governance.SkipKPI(k, why))
-			continue
-		}
 		open(k.Source)
 		if k.Target != nil && !k.Target.IsConstant() {
 			open(k.Target.Source)
