@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"strings"
@@ -28,6 +29,12 @@ type Dialect interface {
 	Begin(ctx context.Context, db TxBeginner, timeout time.Duration) (*sql.Tx, error)
 	// IsTimeout reports whether err is the engine's server-side timeout.
 	IsTimeout(err error) bool
+}
+
+// connectorDialect is a dialect that opens its connections itself, to set
+// each one up before the pool hands it out.
+type connectorDialect interface {
+	Connector(dsn string) (driver.Connector, error)
 }
 
 // TxBeginner starts transactions: a *sql.DB, or the *sql.Conn a query holds

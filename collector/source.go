@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,7 +58,15 @@ func Open(_ context.Context, src *catalog.Source, logger *slog.Logger) (*Source,
 		return nil, fmt.Errorf("open source %q: invalid %s DSN: %s", src.Name, src.Driver, red.String(err.Error()))
 	}
 	red = newRedactor(dsn, append(d.Secrets(src.DSN()), src.DSN()))
-	db, err := sql.Open(d.DriverName(), dsn)
+	var db *sql.DB
+	if cd, ok := d.(connectorDialect); ok {
+		var c driver.Connector
+		if c, err = cd.Connector(dsn); err == nil {
+			db = sql.OpenDB(c)
+		}
+	} else {
+		db, err = sql.Open(d.DriverName(), dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open source %q: %s", src.Name, red.String(err.Error()))
 	}
