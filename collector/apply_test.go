@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -98,7 +99,7 @@ kpis:
   - {name: kept, unit: count, team: t, source: a, sql: SELECT 1 AS v, value: v}
 `)
 	err := c.Apply(context.Background(), bad)
-	if err == nil || !strings.Contains(err.Error(), `open source "a": invalid mysql DSN`) {
+	if !errors.Is(err, ErrInvalidDSN) {
 		t.Fatalf("err = %v", err)
 	}
 	if c.view.Load() != before || c.sources["a"] == nil || c.sources["a"].cfg.Driver != "sqlite" {

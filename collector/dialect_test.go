@@ -3,6 +3,8 @@ package collector
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -211,5 +213,39 @@ func TestRedactorRemovesPasswordInEveryForm(t *testing.T) {
 		if got := r.String(text); strings.Contains(got, "ss#w") || strings.Contains(got, url.QueryEscape(pw)) || !strings.Contains(got, redactedText) {
 			t.Errorf("%q redacted to %q", text, got)
 		}
+	}
+}
+
+// TestUnparsableDSNErrorsHoldNoPartOfThePassword: a DSN written in another
+// driver's form, or with a password that splits it, is refused without the
+// driver's message, which could quote any part of it.
+func TestUnparsableDSNErrorsHoldNoPartOfThePassword(t *testing.T) {
+	const pw = "S3cr@t#:/pw"
+	for _, c := range []struct {
+		driver catalog.Driver
+		dsn    string
+	}{
+		{catalog.DriverPostgres, "kpi:" + pw + "@tcp(db:3306)/crm"},
+		{catalog.DriverMySQL, "postgres://kpi:" + pw + "@db:5432/wms"},
+		{catalog.DriverMSSQL, "odbc:server=db;password=" + pw},
+		{catalog.DriverPostgres, "host=db password='" + pw},
+	} {
+		t.Run(string(c.driver)+" "+c.dsn[:8], func(t *testing.T) {
+			cat := loadCatalog(t, fmt.Sprintf(`
+sources:
+  db: {driver: %s, dsn: %q}
+kpis:
+  - {name: k, unit: count, team: t, source: db, sql: SELECT 1 AS v, value: v}
+`, c.driver, c.dsn))
+			_, err := Open(context.Background(), cat.Source("db"), nil)
+			if !errors.Is(err, ErrInvalidDSN) {
+				t.Fatalf("err = %v, want ErrInvalidDSN", err)
+			}
+			for _, frag := range []string{"S3cr", "cr@t", "@t#", "#:/pw", "/pw"} {
+				if strings.Contains(err.Error(), frag) {
+					t.Fatalf("the error %q holds %q, a part of the password", err, frag)
+				}
+			}
+		})
 	}
 }

@@ -15,6 +15,9 @@ import (
 // column the KPI names.
 var ErrMissingColumn = errors.New("missing column")
 
+// ErrInvalidDSN is wrapped when a source's DSN does not parse.
+var ErrInvalidDSN = errors.New("invalid DSN")
+
 // RunError is a failed run of a KPI's SQL, with the reason it is counted
 // under (one of catalog.Reason*). Its message never holds a secret of the
 // source: it is redacted when the error is made.

@@ -44,6 +44,14 @@ const (
 	backoffMax  = time.Minute
 )
 
+// dsnForms shows each driver's DSN forms in the errors about a DSN.
+var dsnForms = map[catalog.Driver]string{
+	catalog.DriverMySQL:    "user:${PASSWORD}@tcp(host:3306)/database",
+	catalog.DriverPostgres: "postgres://user:${PASSWORD}@host:5432/database or host=host user=user password=${PASSWORD} dbname=database",
+	catalog.DriverMSSQL:    "sqlserver://user:${PASSWORD}@host:1433?database=name or server=host;user id=user;password=${PASSWORD};database=name",
+	catalog.DriverSQLite:   "a file path or a file: URI",
+}
+
 // Open opens a source's pool with its dialect's read-only session and limits.
 // It does not connect: a source that is down at start-up is reported by the
 // KPIs that use it.
@@ -52,12 +60,13 @@ func Open(_ context.Context, src *catalog.Source, logger *slog.Logger) (*Source,
 	if err != nil {
 		return nil, fmt.Errorf("open source %q: %w", src.Name, err)
 	}
-	red := newRedactor(src.DSN(), d.Secrets(src.DSN()))
 	dsn, err := d.DSN(src.DSN())
 	if err != nil {
-		return nil, fmt.Errorf("open source %q: invalid %s DSN: %s", src.Name, src.Driver, red.String(err.Error()))
+		// A DSN the driver cannot parse may have split its password
+		// anywhere, so no part of the driver's message is shown.
+		return nil, fmt.Errorf("open source %q: %w: the %s driver cannot parse it (its message is withheld because it may quote the password); the expected form is %s", src.Name, ErrInvalidDSN, src.Driver, dsnForms[src.Driver])
 	}
-	red = newRedactor(dsn, append(d.Secrets(src.DSN()), src.DSN()))
+	red := newRedactor(dsn, append(d.Secrets(src.DSN()), src.DSN()))
 	var db *sql.DB
 	if cd, ok := d.(connectorDialect); ok {
 		var c driver.Connector
