@@ -24,9 +24,11 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kpi_exporter
 
-## run: build, then serve config.example.yaml (the built-in SQLite demo) on :9786
+## run: build, then serve config.example.yaml (the built-in SQLite demo) on
+## :$(PORT); another port with make run PORT=9787
+PORT ?= 9786
 run: build
-	./$(BINARY) --config.file=config.example.yaml
+	./$(BINARY) --config.file=config.example.yaml --web.listen-address=:$(PORT)
 
 ## test-deps: install the Debian packages the tests need, when missing
 test-deps:

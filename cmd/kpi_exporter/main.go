@@ -47,7 +47,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app.HelpFlag.Short('h')
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
-	app.Terminate(nil)
+	// kingpin calls Terminate after printing --help or --version. It must
+	// not exit the process (tests call run), and parsing goes on after it,
+	// so the request is recorded and honoured once Parse returns: required
+	// flags are not asked for, and no command runs.
+	printed := false
+	app.Terminate(func(int) { printed = true })
 
 	cmds := []subcommand{
 		// Each subcommand file adds its constructor here.
@@ -57,6 +62,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		newGenerateCmd(app),
 	}
 	selected, err := app.Parse(args)
+	if printed {
+		return exitOK
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter: %v\n", err)
 		return exitUsage
@@ -66,6 +74,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return c.Run(ctx, stdout, stderr)
 		}
 	}
-	// --help and --version print and land here.
 	return exitOK
 }
