@@ -166,3 +166,16 @@ func (k *KPI) PanelID() string { return "panel-" + itoa(k.panelID) }
 // PanelNumber is the numeric panel id of the KPI's value panel in its team
 // dashboard. Each KPI gets a block of ten ids so its panels never collide.
 func (k *KPI) PanelNumber() int { return k.panelID }
+
+// The series the exporter computes for every calendar and period in use, with
+// the labels LabelCalendar and LabelPeriod (and LabelBasis for the elapsed
+// share). PromQL has no time zones: these carry business time into the rules.
+const (
+	CalendarPeriodStart   = "kpi_calendar_period_start_timestamp_seconds"
+	CalendarPeriodEnd     = "kpi_calendar_period_end_timestamp_seconds"
+	CalendarPeriodElapsed = "kpi_calendar_period_elapsed_ratio"
+	LabelCalendar         = "calendar"
+	LabelBasis            = "basis"
+	BasisWall             = "wall"
+	BasisWork             = "working"
+)
