@@ -47,6 +47,10 @@ var refusedWords = map[string]bool{
 	"OPENQUERY": true, "OPENDATASOURCE": true, "BULK": true, "WAITFOR": true,
 }
 
+// rowLocks follow FOR in a locking read (FOR UPDATE, FOR SHARE, FOR NO KEY
+// UPDATE, FOR KEY SHARE).
+var rowLocks = map[string]bool{"UPDATE": true, "SHARE": true, "NO": true, "KEY": true}
+
 // refusedFunctions change session or server state, take locks that outlive
 // the query, or read and write files on the database host.
 var refusedFunctions = map[Dialect]map[string]bool{
@@ -152,6 +156,9 @@ func readOnly(query string, d Dialect, o Options) error {
 			continue
 		}
 		w := strings.ToUpper(t.Text)
+		if j := nextCode(toks, i); w == "FOR" && j >= 0 && toks[j].Kind == Word && rowLocks[strings.ToUpper(toks[j].Text)] {
+			return &RefusedError{t.Pos, "a locking read (FOR UPDATE, FOR SHARE) takes row locks: a KPI query must only read"}
+		}
 		if !refusedWords[w] || call && w != "INTO" && w != "SET" && w != "LOCK" && w != "DO" {
 			// REPLACE(s, a, b) and the like are functions, not statements.
 			continue
