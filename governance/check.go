@@ -39,6 +39,8 @@ type KPICheck struct {
 	MaxSeries     int      `json:"max_series"`
 	Seconds       float64  `json:"duration_seconds"`
 	Samples       []Sample `json:"samples,omitempty"`
+	// NotRun is set when the check only loaded and linted (--no-queries).
+	NotRun bool `json:"not_run,omitempty"`
 	// Problems fail the check; Warnings do not.
 	Problems []string `json:"problems,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
@@ -46,6 +48,11 @@ type KPICheck struct {
 
 // OK reports whether the dry run found nothing wrong.
 func (c KPICheck) OK() bool { return len(c.Problems) == 0 }
+
+// NotRunKPI lists a KPI whose SQL the check did not run.
+func NotRunKPI(k *catalog.KPI) KPICheck {
+	return KPICheck{KPI: k.Name, Source: k.Source, MaxSeries: k.MaxSeries, NotRun: true}
+}
 
 // CheckKPI judges one dry run of a KPI: the result and error of
 // collector.RunOnce. The label and value columns must exist in the result,

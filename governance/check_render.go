@@ -17,6 +17,10 @@ func CheckTable(r CheckReport) []byte {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KPI\tSOURCE\tROWS\tSERIES\tNULLS\tDUPLICATES\tOVER LIMIT\tDURATION\tSAMPLES (value / target)\tSTATUS")
 	for _, k := range r.KPIs {
+		if k.NotRun {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\tnot run\n", k.KPI, k.Source)
+			continue
+		}
 		status := "ok"
 		switch {
 		case !k.OK():

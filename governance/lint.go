@@ -23,15 +23,16 @@ const (
 	RuleDirectionMissing = "direction-missing"    // target without direction
 	RuleThresholdTarget  = "threshold-target"     // a threshold sits on the good side of the target
 	RuleRatioRange       = "ratio-range"          // ratio target or threshold outside 0..1
-	RuleIntervalShort    = "interval-short"       // interval under 30s (warning) or 10s (error)
+	RuleIntervalShort    = "interval-short"       // interval under 30s (warning)
 	RuleDSNPassword      = "dsn-literal-password" // DSN holds a password instead of ${ENV} or dsn_file
 )
 
 // Interval limits: a KPI is a business number, and polling a business
-// database more often than this costs load and shows only noise.
+// database more often than this costs load and shows only noise. Both are
+// warnings: serve and generate accept any interval, and so does the lint.
 const (
-	IntervalError   = 10 * time.Second
-	IntervalWarning = 30 * time.Second
+	IntervalVeryShort = 10 * time.Second
+	IntervalWarning   = 30 * time.Second
 )
 
 // Lint checks a loaded catalog and returns its findings sorted by file, line
@@ -104,8 +105,8 @@ func (l *kpiLinter) metadata() {
 func (l *kpiLinter) interval() {
 	d := l.k.Interval.D()
 	switch {
-	case d < IntervalError:
-		l.add(SeverityError, RuleIntervalShort, "interval", "interval %s is shorter than %s: a business KPI does not change that fast, and the database pays for every run", l.k.Interval, catalog.Duration(IntervalError))
+	case d < IntervalVeryShort:
+		l.add(SeverityWarning, RuleIntervalShort, "interval", "interval %s is shorter than %s: a business KPI does not change that fast, and the database pays for every run", l.k.Interval, catalog.Duration(IntervalVeryShort))
 	case d < IntervalWarning:
 		l.add(SeverityWarning, RuleIntervalShort, "interval", "interval %s is shorter than %s: is this query cheap enough to run that often?", l.k.Interval, catalog.Duration(IntervalWarning))
 	}

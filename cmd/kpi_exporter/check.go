@@ -53,6 +53,10 @@ func (c *checkCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	report := governance.CheckReport{Files: cat.Files, Lint: governance.Lint(cat)}
 	if *c.queries {
 		report.KPIs = dryRun(ctx, cat, report.Lint, newProgress(stderr))
+	} else {
+		for _, k := range cat.KPIs {
+			report.KPIs = append(report.KPIs, governance.NotRunKPI(k))
+		}
 	}
 	if *c.output == "json" {
 		enc := json.NewEncoder(stdout)

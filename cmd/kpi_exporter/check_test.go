@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -119,10 +120,10 @@ func TestCheckFailsWithAClearReason(t *testing.T) {
 		want     []string // in stdout or stderr
 	}{
 		{
-			name:     "a write statement is refused by the lint and never run",
+			name:     "a write statement is refused at load and never run",
 			kpis:     strings.Replace(revenueKPI, "sql: SELECT region, SUM(amount) AS revenue FROM orders GROUP BY region", "sql: DELETE FROM orders", 1),
 			wantCode: exitLint,
-			want:     []string{"kpis[0].sql: write keyword DELETE outside strings and comments", "SKIPPED", "not run: the lint refused its SQL (sql-write)"},
+			want:     []string{"kpis[0].sql: line 1 of the SQL: the statement starts with DELETE"},
 		},
 		{
 			name:     "a missing owner is a lint error",
@@ -218,8 +219,12 @@ func TestCheckJSON(t *testing.T) {
 func TestCheckWithoutQueriesOnlyLints(t *testing.T) {
 	cat := writeFile(t, t.TempDir(), "catalog.yml", shopCatalog("sqlite", filepath.Join(t.TempDir(), "absent.db"), revenueKPI))
 	code, out, errOut := execCLI(t, "check", "--config.file="+cat, "--no-queries")
-	if code != exitOK || !strings.Contains(out, "check OK: 0 KPIs") {
+	if code != exitOK || !strings.Contains(out, "check OK: 1 KPIs") || !regexp.MustCompile(`(?m)^revenue +shop .* not run$`).MatchString(out) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = execCLI(t, "check", "--config.file="+cat, "--no-queries", "--output=json")
+	if code != exitOK || !strings.Contains(out, `"kpi": "revenue"`) || !strings.Contains(out, `"not_run": true`) {
+		t.Fatalf("json: exit %d\n%s", code, out)
 	}
 }
 
