@@ -51,9 +51,11 @@ func (o Options) Load(paths ...string) (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
-		if data != nil {
-			l.parse(f, data)
+		if data == nil {
+			l.unparsed = true
+			continue
 		}
+		l.parse(f, data)
 	}
 	return l.finish(files)
 }
@@ -66,6 +68,7 @@ func (o Options) Parse(name string, data []byte) (*Catalog, error) {
 	l := newLoader(o)
 	if len(data) > maxFileBytes {
 		l.errs.add(Error{Pos: Position{File: name}, Msg: fmt.Sprintf("the file is larger than %d MiB: split the catalog into several files of a directory", maxFileBytes>>20)})
+		l.unparsed = true
 	} else {
 		l.parse(name, data)
 	}
@@ -153,8 +156,10 @@ func newLoader(o Options) *loader {
 
 func (l *loader) parse(file string, data []byte) {
 	root := parseFile(file, data, &l.errs)
+	if root == nil || root.Kind != yaml.MappingNode {
+		l.unparsed = true // and the walk says what the root is
+	}
 	if root == nil {
-		l.unparsed = true
 		return
 	}
 	lines := map[string]int{}

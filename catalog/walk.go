@@ -32,6 +32,11 @@ type walker struct {
 // of errors.
 const maxAliasNodes = 100_000
 
+// maxMapEntries bounds the entries of a mapping the catalog reads as a map
+// (sources, teams, labels): yaml.v3 checks a mapping for duplicate keys
+// pair by pair, so the time grows with the square of its size.
+const maxMapEntries = 10_000
+
 // structKeys is a struct type's yaml keys: their field indices, and the keys
 // in field order for suggestions.
 type structKeys struct {
@@ -109,9 +114,15 @@ func (w *walker) walk(n *yaml.Node, path string, t reflect.Type) {
 			w.errorf(n, path, "expected a mapping, got %s", describe(n))
 			return
 		}
-		w.entries(n, path, func(k, v *yaml.Node, kp string) {
+		if len(n.Content)/2 > maxMapEntries {
+			w.errorf(n, path, "more than %d entries", maxMapEntries)
+			n.Content = nil
+			return
+		}
+		w.entries(n, path, func(k, v *yaml.Node, kp string) bool {
 			w.lines[kp] = k.Line
 			w.walk(v, kp, t.Elem())
+			return true
 		})
 	default:
 		w.checkScalar(n, path, t)
@@ -144,7 +155,7 @@ func (w *walker) walkStruct(n *yaml.Node, path string, t reflect.Type) {
 		return
 	}
 	sk := w.structKeys(t)
-	w.entries(n, path, func(k, v *yaml.Node, kp string) {
+	w.entries(n, path, func(k, v *yaml.Node, kp string) bool {
 		fi, ok := sk.idx[k.Value]
 		if !ok {
 			msg := fmt.Sprintf("unknown key %q", k.Value)
@@ -152,24 +163,30 @@ func (w *walker) walkStruct(n *yaml.Node, path string, t reflect.Type) {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			w.errorf(k, kp, "%s", msg)
-			return
+			return false
 		}
 		w.lines[kp] = k.Line
 		w.walk(v, kp, t.Field(fi).Type)
+		return true
 	})
 }
 
 // entries calls f with each pair of a mapping whose key passes key, and the
-// key's path.
-func (w *walker) entries(n *yaml.Node, path string, f func(k, v *yaml.Node, kp string)) {
+// key's path. It drops from the mapping the pairs that were reported, by key
+// or by f returning false: yaml.v3 checks a mapping's keys for duplicates
+// pair by pair, which a million junk keys would make take hours.
+func (w *walker) entries(n *yaml.Node, path string, f func(k, v *yaml.Node, kp string) bool) {
 	seen := map[string]bool{}
+	kept := n.Content[:0]
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kp := joinPath(path, k.Value)
-		if w.key(k, kp, seen) {
-			f(k, v, kp)
+		if w.key(k, kp, seen) && f(k, v, kp) {
+			kept = append(kept, k, v)
 		}
 	}
+	clear(n.Content[len(kept):])
+	n.Content = kept
 }
 
 func (w *walker) structKeys(t reflect.Type) structKeys {
