@@ -103,7 +103,7 @@ func (w *walker) walk(n *yaml.Node, path string, t reflect.Type) {
 		w.walkStruct(n, path, t)
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			w.errorf(n, path, "expected a list, got %s", quote(n))
+			w.errorf(n, path, "expected a list, got %s", describe(n))
 			return
 		}
 		for i, c := range n.Content {
@@ -151,7 +151,7 @@ func (w *walker) key(k *yaml.Node, path string, seen map[string]bool) bool {
 
 func (w *walker) walkStruct(n *yaml.Node, path string, t reflect.Type) {
 	if n.Kind != yaml.MappingNode {
-		w.errorf(n, path, "expected a mapping, got %s", quote(n))
+		w.errorf(n, path, "expected a mapping, got %s", describe(n))
 		return
 	}
 	sk := w.structKeys(t)

@@ -28,10 +28,15 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
+		switch n.Tag {
+		case "!!null":
 			return "null"
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "true or false"
 		}
-		return "a scalar"
+		return "a string"
 	}
 	return "an unsupported node"
 }
