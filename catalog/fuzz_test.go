@@ -10,7 +10,7 @@ import (
 
 // fuzzSecret is what ${DB_PASSWORD} expands to while fuzzing: no error may
 // ever show it.
-const fuzzSecret = "fuzz-s3cr:t@#/pw"
+const fuzzSecret = "fuzz-s3cr%3At%40%23%2Fpw"
 
 // FuzzParse feeds arbitrary bytes to the strict loader. Whatever the input,
 // it must not panic, hang or leak the expanded secret; it must either reject

@@ -6,12 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
+	"reflect"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
+
+	"gopkg.in/yaml.v3"
 )
 
 // fileDoc is the shape of one catalog file. Every part is optional, so that a
@@ -46,11 +45,15 @@ func (o Options) Load(paths ...string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{opts: o, lines: map[string]*keyLines{}}
+	l := newLoader(o)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readFile(f, &l.errs)
 		if err != nil {
-			return nil, fmt.Errorf("read catalog: %w", err)
+			return nil, err
+		}
+		if data == nil {
+			l.unparsed = true
+			continue
 		}
 		l.parse(f, data)
 	}
@@ -62,8 +65,13 @@ func (o Options) Parse(name string, data []byte) (*Catalog, error) {
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
 	}
-	l := &loader{opts: o, lines: map[string]*keyLines{}}
-	l.parse(name, data)
+	l := newLoader(o)
+	if len(data) > maxFileBytes {
+		l.errs.add(Error{Pos: Position{File: name}, Msg: fmt.Sprintf("the file is larger than %d MiB: split the catalog into several files of a directory", maxFileBytes>>20)})
+		l.unparsed = true
+	} else {
+		l.parse(name, data)
+	}
 	return l.finish([]string{name})
 }
 
@@ -120,47 +128,69 @@ type kpiAt struct {
 	path string
 }
 
+// loader gathers the parts of a catalog from its files, then checks the
+// whole: parse and walk each file (parse.go, walk.go), decode it, merge its
+// parts; then set defaults (defaults.go), resolve the DSNs (secrets.go) and
+// validate (validate.go).
 type loader struct {
 	opts  Options
-	errs  Errors
-	lines map[string]*keyLines // file -> key path -> line
+	errs  errorList
+	lines map[string]map[string]int // file -> key path -> line
+	keys  map[reflect.Type]structKeys
 
 	global, alerting *Position
+	kpisKey          *Position // the first kpis key, for "no KPIs"
+	unparsed         bool      // a file did not parse: its KPIs are unknown
 	cat              Catalog
 	kpis             []kpiAt
-	sources, teams   map[string]*Source
-	teamDefs         map[string]*Team
+	sources          map[string]*Source
+	teams            map[string]*Team
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+func newLoader(o Options) *loader {
+	return &loader{
+		opts: o, lines: map[string]map[string]int{}, keys: map[reflect.Type]structKeys{},
+		sources: map[string]*Source{}, teams: map[string]*Team{},
+	}
+}
 
 func (l *loader) parse(file string, data []byte) {
-	root, err := parseYAML(data)
-	if err != nil {
-		msg, line := err.Error(), 0
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		l.errs = append(l.errs, Error{Pos: Position{File: file, Line: line}, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")})
+	root := parseFile(file, data, &l.errs)
+	if root == nil || root.Kind != yaml.MappingNode {
+		l.unparsed = true // and the walk says what the root is
+	}
+	if root == nil {
 		return
 	}
-	if len(root.Content) == 0 {
-		return // an empty file is an empty catalog part
-	}
-	lines := newKeyLines()
+	lines := map[string]int{}
 	l.lines[file] = lines
-	d := &decoder{file: file, errs: &l.errs, lines: lines}
+	w := &walker{file: file, errs: &l.errs, lines: lines, keys: l.keys}
+	before := l.errs.len()
+	w.walk(root, "", reflect.TypeFor[fileDoc]())
+	if w.tooManyAliases() {
+		return
+	}
 	var doc fileDoc
-	d.decode(root.Content[0], "", reflectValue(&doc))
+	if err := root.Decode(&doc); err != nil && l.errs.len() == before {
+		// The walk checks every node the decoder reads, so this is a gap
+		// in the walk. yaml.v3's text can quote values: leave it out.
+		var te *yaml.TypeError
+		msg := "does not decode"
+		if !errors.As(err, &te) {
+			msg += ": " + err.Error()
+		}
+		l.errs.add(Error{Pos: Position{File: file, Line: root.Line}, Msg: msg})
+		return
+	}
 
-	pos := func(path string) Position {
-		line, _ := lines.get(path)
-		return Position{File: file, Line: line}
+	pos := func(path string) Position { return Position{File: file, Line: lines[path]} }
+	if _, ok := lines["kpis"]; ok && l.kpisKey == nil {
+		p := pos("kpis")
+		l.kpisKey = &p
 	}
 	if doc.Global != nil {
 		if l.global != nil {
-			l.errs = append(l.errs, Error{Pos: pos("global"), Path: "global", Msg: fmt.Sprintf("global is already defined at %s:%d", l.global.File, l.global.Line)})
+			l.errs.add(Error{Pos: pos("global"), Path: "global", Msg: fmt.Sprintf("global is already defined at %s:%d", l.global.File, l.global.Line)})
 		} else {
 			p := pos("global")
 			l.global = &p
@@ -169,28 +199,25 @@ func (l *loader) parse(file string, data []byte) {
 	}
 	if doc.Alerting != nil {
 		if l.alerting != nil {
-			l.errs = append(l.errs, Error{Pos: pos("alerting"), Path: "alerting", Msg: fmt.Sprintf("alerting is already defined at %s:%d", l.alerting.File, l.alerting.Line)})
+			l.errs.add(Error{Pos: pos("alerting"), Path: "alerting", Msg: fmt.Sprintf("alerting is already defined at %s:%d", l.alerting.File, l.alerting.Line)})
 		} else {
 			p := pos("alerting")
 			l.alerting = &p
 			l.cat.Alerting = *doc.Alerting
 		}
 	}
-	if l.sources == nil {
-		l.sources, l.teamDefs = map[string]*Source{}, map[string]*Team{}
-	}
 	for _, name := range sortedKeys(doc.Sources) {
 		s := doc.Sources[name]
 		path := "sources." + name
 		if s == nil {
-			if !l.reported(file, path) {
-				l.errs = append(l.errs, Error{Pos: pos(path), Path: path, Msg: "empty source"})
+			if !l.errs.at(file, path) {
+				l.errs.add(Error{Pos: pos(path), Path: path, Msg: "empty source"})
 			}
 			continue
 		}
 		s.Name, s.pos = name, pos(path)
 		if prev, ok := l.sources[name]; ok {
-			l.errs = append(l.errs, Error{Pos: s.pos, Path: path, Msg: fmt.Sprintf("source %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
+			l.errs.add(Error{Pos: s.pos, Path: path, Msg: fmt.Sprintf("source %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
 			continue
 		}
 		l.sources[name] = s
@@ -202,17 +229,17 @@ func (l *loader) parse(file string, data []byte) {
 			t = &Team{}
 		}
 		t.Name, t.pos = name, pos(path)
-		if prev, ok := l.teamDefs[name]; ok {
-			l.errs = append(l.errs, Error{Pos: t.pos, Path: path, Msg: fmt.Sprintf("team %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
+		if prev, ok := l.teams[name]; ok {
+			l.errs.add(Error{Pos: t.pos, Path: path, Msg: fmt.Sprintf("team %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
 			continue
 		}
-		l.teamDefs[name] = t
+		l.teams[name] = t
 	}
 	for i, k := range doc.KPIs {
 		path := fmt.Sprintf("kpis[%d]", i)
 		if k == nil {
-			if !l.reported(file, path) {
-				l.errs = append(l.errs, Error{Pos: pos(path), Path: path, Msg: "empty KPI"})
+			if !l.errs.at(file, path) {
+				l.errs.add(Error{Pos: pos(path), Path: path, Msg: "empty KPI"})
 			}
 			continue
 		}
@@ -236,12 +263,15 @@ func (l *loader) errAt(file, path, format string, args ...any) {
 	line := 0
 	lines := l.lines[file]
 	for p := path; p != ""; p = parentPath(p) {
-		if n, ok := lines.get(p); ok {
+		if n, ok := lines[p]; ok {
 			line = n
 			break
 		}
 	}
-	l.errs = append(l.errs, Error{Pos: Position{File: file, Line: line}, Path: path, Msg: fmt.Sprintf(format, args...)})
+	if line == 0 {
+		line = 1 // a part of the catalog no file wrote, such as global
+	}
+	l.errs.add(Error{Pos: Position{File: file, Line: line}, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 func parentPath(p string) string {
@@ -254,25 +284,16 @@ func parentPath(p string) string {
 func (l *loader) finish(files []string) (*Catalog, error) {
 	c := &l.cat
 	c.Files = files
-	globalFile := ""
-	if l.global != nil {
-		globalFile = l.global.File
-	}
-	l.validateGlobal(globalFile)
-	l.validateAlerting()
 	c.sourceByName, c.teamByName, c.kpiByName = map[string]*Source{}, map[string]*Team{}, map[string]*KPI{}
 	for _, name := range sortedKeys(l.sources) {
-		s := l.sources[name]
-		l.validateSource(s)
-		c.Sources = append(c.Sources, s)
-		c.sourceByName[name] = s
+		c.Sources = append(c.Sources, l.sources[name])
+		c.sourceByName[name] = l.sources[name]
 	}
-	for _, name := range sortedKeys(l.teamDefs) {
-		t := l.teamDefs[name]
-		l.validateTeam(t)
-		c.Teams = append(c.Teams, t)
-		c.teamByName[name] = t
+	for _, name := range sortedKeys(l.teams) {
+		c.Teams = append(c.Teams, l.teams[name])
+		c.teamByName[name] = l.teams[name]
 	}
+	var kpis []kpiAt
 	for _, ka := range l.kpis {
 		k := ka.kpi
 		if k.Name != "" {
@@ -282,44 +303,68 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 			}
 			c.kpiByName[k.Name] = k
 		}
-		l.validateKPI(k, ka.path)
+		kpis = append(kpis, ka)
 		c.KPIs = append(c.KPIs, k)
 	}
-	l.checkExportedNames()
-	if len(l.errs) > 0 {
-		return nil, l.errs.sorted()
+	if len(l.kpis) == 0 && !l.unparsed && !l.kpisReported() {
+		p := Position{File: files[0], Line: 1}
+		if l.kpisKey != nil {
+			p = *l.kpisKey
+		}
+		l.errs.add(Error{Pos: p, Msg: "the catalog defines no KPIs: add at least one under kpis"})
+	}
+
+	setDefaults(c)
+	for _, s := range c.Sources {
+		l.resolveDSN(s)
+	}
+
+	globalFile := ""
+	if l.global != nil {
+		globalFile = l.global.File
+	}
+	l.validateGlobal(globalFile)
+	l.validateAlerting()
+	for _, s := range c.Sources {
+		l.validateSource(s)
+	}
+	for _, t := range c.Teams {
+		l.validateTeam(t)
+	}
+	for _, ka := range kpis {
+		l.validateKPI(ka.kpi, ka.path)
+	}
+	l.checkExportedNames(kpis)
+	if l.errs.len() > 0 {
+		return nil, l.errs.errors()
 	}
 	sort.Slice(c.KPIs, func(i, j int) bool { return c.KPIs[i].Name < c.KPIs[j].Name })
 	assignPanelIDs(c)
-	finishKPIs(c)
+	for _, k := range c.KPIs {
+		k.metric, k.targetMetric = k.MetricName(), k.TargetMetricName()
+		k.hash = definitionHash(c, k)
+	}
 	return c, nil
 }
 
-// finishKPIs sets what every loaded KPI keeps: its metric names and its
-// definition hash. The KPIs are done in runs side by side, since the hash
-// normalizes SQL and marshals JSON, 0.11 s of loading 10,000 KPIs; each run
-// writes only its own KPIs and reads the finished catalog.
-func finishKPIs(c *Catalog) {
-	const run = 512
-	var wg sync.WaitGroup
-	for kpis := range slices.Chunk(c.KPIs, run) {
-		wg.Go(func() {
-			for _, k := range kpis {
-				k.metric, k.targetMetric = k.MetricName(), k.TargetMetricName()
-				k.hash = definitionHash(c, k)
-			}
-		})
+// kpisReported tells whether an error was already recorded about the kpis
+// list or one of its items.
+func (l *loader) kpisReported() bool {
+	for _, e := range l.errs.kept {
+		if e.Path == "kpis" || strings.HasPrefix(e.Path, "kpis[") {
+			return true
+		}
 	}
-	wg.Wait()
+	return false
 }
 
 // checkExportedNames rejects KPIs whose exported series would collide with
 // another KPI's or with the exporter's own metrics.
-func (l *loader) checkExportedNames() {
+func (l *loader) checkExportedNames(kpis []kpiAt) {
 	owner := map[string]*KPI{}
-	for _, ka := range l.kpis {
+	for _, ka := range kpis {
 		k := ka.kpi
-		if k.Name == "" || !k.Unit.Known() || l.cat.kpiByName[k.Name] != k {
+		if k.Name == "" || !k.Unit.Known() {
 			continue
 		}
 		if k.Name == "info" || strings.HasPrefix(k.Name, "exporter_") {
@@ -334,14 +379,4 @@ func (l *loader) checkExportedNames() {
 			owner[n] = k
 		}
 	}
-}
-
-// reported tells whether an error was already recorded at exactly this path.
-func (l *loader) reported(file, path string) bool {
-	for _, e := range l.errs {
-		if e.Pos.File == file && e.Path == path {
-			return true
-		}
-	}
-	return false
 }

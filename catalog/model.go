@@ -135,12 +135,13 @@ type Source struct {
 	// the DSN's path when it is missing (sqlite only).
 	Demo bool `yaml:"demo"`
 
-	dsn string
-	pos Position
+	dsn     string
+	secrets []string // see Secrets
+	pos     Position
 }
 
 // DSN returns the resolved connection string. It holds secrets: never log it,
-// put it in an error, or export it.
+// put it in an error, or export it; redact Secrets from whatever quotes it.
 func (s *Source) DSN() string { return s.dsn }
 
 // String names the source without revealing its DSN.

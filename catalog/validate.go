@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/sqltext"
 )
@@ -16,53 +15,21 @@ var (
 	nameRE      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 	teamNameRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	envRefRE    = regexp.MustCompile(`\$\{([^}]*)\}`)
-	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	currencyRE  = regexp.MustCompile(`^[A-Z]{3}$`)
-)
-
-// The defaults, in one place.
-const (
-	DefaultInterval        = Duration(time.Minute)
-	DefaultTimeout         = Duration(10 * time.Second)
-	DefaultMaxSeries       = 10000
-	DefaultMaxAgeIntervals = 3
-	DefaultMaxOpenConns    = 2
-	DefaultGrafanaURL      = "http://localhost:3000"
-	DefaultTargetColumn    = "target"
-	DefaultAnomalyWindow   = Duration(7 * 24 * time.Hour)
-	DefaultAnomalyStdDevs  = 3.0
-	DefaultGroupWait       = Duration(30 * time.Second)
-	DefaultGroupInterval   = Duration(5 * time.Minute)
-	DefaultRepeatInterval  = Duration(4 * time.Hour)
-	DefaultResolveTimeout  = Duration(5 * time.Minute)
-	DefaultScrapeInterval  = Duration(time.Minute)
 )
 
 func (l *loader) validateGlobal(file string) {
 	g := &l.cat.Global
-	if g.Interval == 0 {
-		g.Interval = DefaultInterval
-	}
-	if g.Timeout == 0 {
-		g.Timeout = DefaultTimeout
-	}
-	if g.MaxSeries == 0 {
-		g.MaxSeries = DefaultMaxSeries
-	} else if g.MaxSeries < 0 {
+	if g.MaxSeries < 1 {
 		l.errAt(file, "global.max_series", "must be at least 1, got %d", g.MaxSeries)
 	}
-	if g.MaxAgeIntervals == 0 {
-		g.MaxAgeIntervals = DefaultMaxAgeIntervals
-	} else if g.MaxAgeIntervals < 1 {
+	if g.MaxAgeIntervals < 1 {
 		l.errAt(file, "global.max_age_intervals", "must be at least 1, got %d", g.MaxAgeIntervals)
 	}
 	if g.Timeout > g.Interval {
 		l.errAt(file, "global.timeout", "timeout %s is longer than the interval %s", g.Timeout, g.Interval)
 	}
-	if g.GrafanaURL == "" {
-		g.GrafanaURL = DefaultGrafanaURL
-	} else if u, err := url.Parse(g.GrafanaURL); err != nil || u.Scheme == "" || u.Host == "" {
+	if u, err := url.Parse(g.GrafanaURL); err != nil || u.Scheme == "" || u.Host == "" {
 		l.errAt(file, "global.grafana_url", "expected an absolute URL such as https://grafana.example.com, got %q", g.GrafanaURL)
 	}
 	for _, name := range sortedKeys(g.Labels) {
@@ -75,21 +42,6 @@ func (l *loader) validateAlerting() {
 	file := ""
 	if l.alerting != nil {
 		file = l.alerting.File
-	}
-	if a.GroupWait == 0 {
-		a.GroupWait = DefaultGroupWait
-	}
-	if a.GroupInterval == 0 {
-		a.GroupInterval = DefaultGroupInterval
-	}
-	if a.RepeatInterval == 0 {
-		a.RepeatInterval = DefaultRepeatInterval
-	}
-	if a.ResolveTimeout == 0 {
-		a.ResolveTimeout = DefaultResolveTimeout
-	}
-	if a.ScrapeInterval == 0 {
-		a.ScrapeInterval = DefaultScrapeInterval
 	}
 	if a.SMTP.Smarthost != "" && !strings.Contains(a.SMTP.Smarthost, ":") {
 		l.errAt(file, "alerting.smtp.smarthost", "expected host:port, got %q", a.SMTP.Smarthost)
@@ -120,66 +72,17 @@ func (l *loader) validateSource(s *Source) {
 	} else if !slices.Contains(Drivers, s.Driver) {
 		l.errAt(file, path+".driver", "unknown driver %q (one of %s)", s.Driver, joinDrivers())
 	}
-	switch {
-	case s.RawDSN != "" && s.DSNFile != "":
-		l.errAt(file, path+".dsn_file", "give dsn or dsn_file, not both")
-	case s.RawDSN == "" && s.DSNFile == "":
-		l.errAt(file, path+".dsn", "dsn or dsn_file is required")
-	case s.DSNFile != "":
-		p := s.DSNFile
-		if !isAbs(p) {
-			p = joinDir(file, p)
-		}
-		data, err := readSecretFile(p)
-		if err != nil {
-			l.errAt(file, path+".dsn_file", "%v", err)
-		} else {
-			s.dsn = data
-		}
-	default:
-		dsn, missing := l.expandEnv(s.RawDSN)
-		for _, m := range missing {
-			l.errAt(file, path+".dsn", "%s", m)
-		}
-		s.dsn = dsn
-	}
 	if s.Demo && s.Driver != DriverSQLite {
 		l.errAt(file, path+".demo", "the demo database is only available with driver sqlite")
 	}
-	if s.MaxOpenConns == 0 {
-		s.MaxOpenConns = DefaultMaxOpenConns
-	} else if s.MaxOpenConns < 0 {
+	if s.MaxOpenConns < 1 {
 		l.errAt(file, path+".max_open_conns", "must be at least 1, got %d", s.MaxOpenConns)
 	}
-	if s.MaxConcurrentQueries == 0 {
-		s.MaxConcurrentQueries = s.MaxOpenConns
-	} else if s.MaxConcurrentQueries < 0 {
+	if s.MaxConcurrentQueries < 1 {
 		l.errAt(file, path+".max_concurrent_queries", "must be at least 1, got %d", s.MaxConcurrentQueries)
 	} else if s.MaxOpenConns > 0 && s.MaxConcurrentQueries > s.MaxOpenConns {
 		l.errAt(file, path+".max_concurrent_queries", "%d is more than max_open_conns %d: the extra queries would only wait for a connection", s.MaxConcurrentQueries, s.MaxOpenConns)
 	}
-	if s.Timeout == 0 {
-		s.Timeout = l.cat.Global.Timeout
-	}
-}
-
-// expandEnv replaces ${VAR} references. It returns an error message for each
-// unset or malformed variable; the messages name the variable, never a value.
-func (l *loader) expandEnv(s string) (string, []string) {
-	var missing []string
-	out := envRefRE.ReplaceAllStringFunc(s, func(ref string) string {
-		name := ref[2 : len(ref)-1]
-		if !envNameRE.MatchString(name) {
-			missing = append(missing, fmt.Sprintf("invalid environment reference ${%s}", name))
-			return ""
-		}
-		v, ok := l.opts.LookupEnv(name)
-		if !ok {
-			missing = append(missing, fmt.Sprintf("environment variable %s is not set", name))
-		}
-		return v
-	})
-	return out, missing
 }
 
 func joinDrivers() string {
@@ -277,17 +180,13 @@ func (l *loader) validateKPI(k *KPI, path string) {
 		l.errAt(file, path+".name", "name %q must be snake_case: lower case letters, digits and _", k.Name)
 	}
 	req("team", k.Team)
-	if k.Group == "" {
-		k.Group = k.Team
-	}
 	req("sql", k.SQL)
-	var src *Source
 	if req("source", k.Source) {
-		if src = l.sources[k.Source]; src == nil {
+		if l.sources[k.Source] == nil {
 			l.errAt(file, path+".source", "unknown source %q%s", k.Source, didYouMean(k.Source, sortedKeys(l.sources)))
 		}
 	}
-	if k.SQL != "" && (src != nil || k.Source == "") {
+	if src := l.sources[k.Source]; k.SQL != "" && (src != nil || k.Source == "") {
 		l.gateSQL(file, path+".sql", k.SQL, src)
 	}
 	if req("value", k.Value) {
@@ -319,29 +218,13 @@ func (l *loader) validateKPI(k *KPI, path string) {
 		l.errAt(file, path+".currency", "currency is only valid with unit currency")
 	}
 
-	if k.Interval == 0 {
-		k.Interval = g.Interval
-	}
-	explicitTimeout := k.Timeout != 0
-	if !explicitTimeout {
-		k.Timeout = g.Timeout
-		if src != nil {
-			k.Timeout = src.Timeout
-		}
-		if k.Timeout > k.Interval {
-			k.Timeout = k.Interval
-		}
-	} else if k.Timeout > k.Interval {
+	if k.Timeout > k.Interval {
 		l.errAt(file, path+".timeout", "timeout %s is longer than the interval %s", k.Timeout, k.Interval)
 	}
-	if k.MaxAge == 0 {
-		k.MaxAge = Duration(time.Duration(k.Interval) * time.Duration(g.MaxAgeIntervals))
-	} else if k.MaxAge < k.Interval {
+	if k.MaxAge < k.Interval {
 		l.errAt(file, path+".max_age", "max_age %s is shorter than the interval %s: every value would be withdrawn before the next run", k.MaxAge, k.Interval)
 	}
-	if k.MaxSeries == 0 {
-		k.MaxSeries = g.MaxSeries
-	} else if k.MaxSeries < 0 {
+	if k.MaxSeries < 1 {
 		l.errAt(file, path+".max_series", "must be at least 1, got %d", k.MaxSeries)
 	}
 
@@ -361,22 +244,14 @@ func (l *loader) validateKPI(k *KPI, path string) {
 	if k.Forecast != nil && *k.Forecast && k.Period == PeriodNone {
 		l.errAt(file, path+".forecast", "a forecast needs a period and a target")
 	}
-	l.validateTarget(k, path, src)
+	l.validateTarget(k, path)
 	l.validateThresholds(k, path)
 	if a := k.Anomaly; a != nil {
-		if a.Window == 0 {
-			a.Window = DefaultAnomalyWindow
-		}
-		if a.StdDevs == 0 {
-			a.StdDevs = DefaultAnomalyStdDevs
-		} else if a.StdDevs < 0 {
+		if a.StdDevs < 0 {
 			l.errAt(file, path+".anomaly.stddevs", "must be positive, got %v", a.StdDevs)
 		}
 		if a.Window.D() < 10*k.Interval.D() {
 			l.errAt(file, path+".anomaly.window", "window %s holds fewer than ten intervals of %s: too few points for a baseline", a.Window, k.Interval)
-		}
-		if a.For == 0 {
-			a.For = Duration(2 * k.Interval.D())
 		}
 	}
 	if k.RunbookURL != "" {
@@ -390,7 +265,7 @@ func (l *loader) checkColumn(file, path, col string) {
 	}
 }
 
-func (l *loader) validateTarget(k *KPI, path string, src *Source) {
+func (l *loader) validateTarget(k *KPI, path string) {
 	t := k.Target
 	if t == nil {
 		return
@@ -405,15 +280,10 @@ func (l *loader) validateTarget(k *KPI, path string, src *Source) {
 	if t.Value != 0 {
 		l.errAt(k.file, p+".value", "give a constant value or sql, not both")
 	}
-	if t.Column == "" {
-		t.Column = DefaultTargetColumn
-	}
 	if slices.Contains(k.Labels, t.Column) {
 		l.errAt(k.file, p+".value_column", "column %q is also a label", t.Column)
 	}
-	if t.Source == "" {
-		t.Source = k.Source
-	} else if l.sources[t.Source] == nil {
+	if t.Source != k.Source && l.sources[t.Source] == nil {
 		l.errAt(k.file, p+".source", "unknown source %q%s", t.Source, didYouMean(t.Source, sortedKeys(l.sources)))
 	}
 	if ts := l.sources[t.Source]; ts != nil {

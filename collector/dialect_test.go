@@ -226,7 +226,7 @@ func TestUnparsableDSNErrorsHoldNoPartOfThePassword(t *testing.T) {
 		dsn    string
 	}{
 		{catalog.DriverPostgres, "kpi:" + pw + "@tcp(db:3306)/crm"},
-		{catalog.DriverMySQL, "postgres://kpi:" + pw + "@db:5432/wms"},
+		{catalog.DriverMySQL, "postgres://kpi:" + url.QueryEscape(pw) + "@db:5432/wms"},
 		{catalog.DriverMSSQL, "odbc:server=db;password=" + pw},
 		{catalog.DriverPostgres, "host=db password='" + pw},
 	} {
@@ -241,11 +241,37 @@ kpis:
 			if !errors.Is(err, ErrInvalidDSN) {
 				t.Fatalf("err = %v, want ErrInvalidDSN", err)
 			}
-			for _, frag := range []string{"S3cr", "cr@t", "@t#", "#:/pw", "/pw"} {
+			for _, frag := range []string{"S3cr", "cr@t", "@t#", "#:/pw", "/pw", "%40t"} {
 				if strings.Contains(err.Error(), frag) {
 					t.Fatalf("the error %q holds %q, a part of the password", err, frag)
 				}
 			}
 		})
+	}
+}
+
+// TestValuesFromTheEnvironmentAreRedactedWhereverTheyAppear: pgx names the
+// user in a connection error; the user came from ${ENV}, so it is a secret
+// although no driver calls a user name one.
+func TestValuesFromTheEnvironmentAreRedactedWhereverTheyAppear(t *testing.T) {
+	const user = "erp_reader_7c1f"
+	cat, err := catalog.Options{LookupEnv: func(name string) (string, bool) { return user, name == "ERP_USER" }}.Parse("test.yml", []byte(`
+sources:
+  db: {driver: postgres, dsn: "host=127.0.0.1 port=1 user=${ERP_USER} dbname=erp connect_timeout=2"}
+kpis:
+  - {name: k, unit: count, team: t, source: db, sql: SELECT 1 AS v, value: v}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = runKPI(t, cat, "k")
+	if err == nil {
+		t.Fatal("a run against a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), user) {
+		t.Fatalf("the error shows the user from the environment: %v", err)
+	}
+	if !strings.Contains(err.Error(), redactedText) {
+		t.Fatalf("the error %q shows no sign of redaction; does pgx still name the user?", err)
 	}
 }

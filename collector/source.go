@@ -66,7 +66,9 @@ func Open(_ context.Context, src *catalog.Source, logger *slog.Logger) (*Source,
 		// anywhere, so no part of the driver's message is shown.
 		return nil, fmt.Errorf("open source %q: %w: the %s driver cannot parse it (its message is withheld because it may quote the password); the expected form is %s", src.Name, ErrInvalidDSN, src.Driver, dsnForms[src.Driver])
 	}
-	red := newRedactor(dsn, append(d.Secrets(src.DSN()), src.DSN()))
+	// The values from ${ENV} and dsn_file are secrets whether or not the
+	// driver finds them in the DSN.
+	red := newRedactor(dsn, append(append(d.Secrets(src.DSN()), src.DSN()), src.Secrets()...))
 	var db *sql.DB
 	if cd, ok := d.(connectorDialect); ok {
 		var c driver.Connector
