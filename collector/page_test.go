@@ -173,7 +173,7 @@ func TestPageIsWhatClientGolangGathers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := testutil.CollectAndCompare(runMetrics{r: r, series: series}, bytes.NewReader(page.text)); err != nil {
+	if err := testutil.CollectAndCompare(runMetrics{r: r, series: r.inLabelOrder(series)}, bytes.NewReader(page.text)); err != nil {
 		t.Fatal(err)
 	}
 	want := `# HELP kpi_k0 KPI k0.
