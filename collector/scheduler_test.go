@@ -1,10 +1,12 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -362,3 +364,46 @@ type allowOnly struct {
 }
 
 func (a allowOnly) allow(now time.Time) bool { ok, _, _ := a.Source.allow(now, a.interval); return ok }
+
+func TestBadRowsAreCountedAndLoggedAndTheRestServed(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount)",
+		"INSERT INTO sales VALUES ('north', 10), ('south', NULL), ('east', 'lots'), ('north', 11), (CAST(X'FF' AS TEXT), 1), ('west', 'NaN')")
+	var logs bytes.Buffer
+	clock := newFakeClock()
+	c := New(Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	t.Cleanup(func() { c.Close() })
+	cat := loadCatalog(t, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - {name: sales, unit: count, team: t, source: db, interval: 10s, sql: "SELECT region, amount FROM sales", labels: [region], value: amount}
+`, path))
+	if err := c.Apply(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first run scheduled", func() bool { return clock.pending() == 1 })
+	clock.Advance(maxStartJitter)
+	waitFor(t, "first run", func() bool { return runsOf(c, "sales") == 1 })
+
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	if err := testutil.ScrapeAndCompare(srv.URL, strings.NewReader(`# HELP kpi_sales KPI sales.
+# TYPE kpi_sales gauge
+kpi_sales{region="north"} 10
+`), "kpi_sales"); err != nil {
+		t.Fatal(err)
+	}
+	want := `# HELP kpi_exporter_kpi_errors_total Failed runs of the KPI (timeout, connection, query, scan, target) and rows it skipped (null, type, duplicate, cardinality, invalid_label), by reason.
+# TYPE kpi_exporter_kpi_errors_total counter
+`
+	for _, r := range catalog.Reasons {
+		n := map[string]int{catalog.ReasonNull: 1, catalog.ReasonType: 2, catalog.ReasonDuplicate: 1, catalog.ReasonInvalidLabel: 1}[r]
+		want += fmt.Sprintf("kpi_exporter_kpi_errors_total{kpi=\"sales\",reason=%q} %d\n", r, n)
+	}
+	if err := testutil.GatherAndCompare(c.Registry(), strings.NewReader(want), catalog.SelfErrors); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `msg="rows skipped" kpi=sales source=db rows=6 exported=1 null=1 type=2 duplicate=1 cardinality=0 invalid_label=1`) {
+		t.Fatalf("the skipped rows are not logged:\n%s", logs.String())
+	}
+}
