@@ -46,7 +46,7 @@ type Collector struct {
 
 	view     atomic.Pointer[view]
 	registry *prometheus.Registry
-	page     *page
+	handler  *metricsHandler
 }
 
 // view is what scrapes read: one catalog and its runners, swapped whole.
@@ -84,7 +84,7 @@ func New(opts Options) *Collector {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	c.page = &page{live: reg, blocks: c.freshBlocks, now: clock.Now, logger: logger}
+	c.handler = &metricsHandler{live: reg, pages: c.freshPages, now: clock.Now, logger: logger}
 	return c
 }
 
@@ -93,7 +93,7 @@ func New(opts Options) *Collector {
 func (c *Collector) Registry() *prometheus.Registry { return c.registry }
 
 // Handler serves /metrics.
-func (c *Collector) Handler() http.Handler { return c.page }
+func (c *Collector) Handler() http.Handler { return c.handler }
 
 // Catalog is the catalog in use, or nil before the first Apply.
 func (c *Collector) Catalog() *catalog.Catalog { return c.view.Load().cat }
@@ -227,14 +227,13 @@ func (c *Collector) Close() error {
 	return errors.Join(errs...)
 }
 
-// freshBlocks returns the blocks a scrape at now serves, in KPI name order,
-// each acquired: the scrape releases them once written.
-func (c *Collector) freshBlocks(now time.Time) []*block {
+// freshPages returns the pages a scrape at now serves, in KPI name order.
+func (c *Collector) freshPages(now time.Time) []*cachedPage {
 	v := c.view.Load()
-	out := make([]*block, 0, len(v.runners))
+	out := make([]*cachedPage, 0, len(v.runners))
 	for _, r := range v.runners {
-		if b := r.acquire(now); b != nil {
-			out = append(out, b)
+		if p := r.freshPage(now); p != nil {
+			out = append(out, p)
 		}
 	}
 	return out

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +76,7 @@ func TestLabelConversion(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := labelHolder{arena: &textArena{}}
+			var h labelHolder
 			if err := h.Scan(c.src); err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +91,7 @@ func TestLabelConversion(t *testing.T) {
 }
 
 func TestLabelFromDriverBufferIsCopied(t *testing.T) {
-	h := labelHolder{arena: &textArena{}}
+	var h labelHolder
 	buf := []byte("north")
 	_ = h.Scan(buf)
 	copy(buf, "SOUTH")
@@ -156,12 +155,12 @@ func TestRowConversionThroughSQLite(t *testing.T) {
 			errSub: "no such table"},
 	}
 	for _, c := range cases {
-		for _, via := range []string{"driver", "database/sql"} {
+		for _, via := range []string{"sqlite driver", "prepare-only driver"} {
 			t.Run(c.name+"/"+via, func(t *testing.T) {
 				cat := loadCatalog(t, fmt.Sprintf(rowsCatalog, path, c.sql))
 				open := openAll
-				if via == "database/sql" {
-					open = openViaDatabaseSQL
+				if via == "prepare-only driver" {
+					open = openPrepareOnly
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
@@ -265,35 +264,4 @@ kpis:
 			t.Fatalf("series %d, target error %v", len(res.Series), res.TargetErr)
 		}
 	})
-}
-
-func FuzzParsePlainDecimal(f *testing.F) {
-	for _, s := range []string{"1234.50", "-0.05", "+7", ".5", "5.", "1764271234.567891", "9007199254740993", "0.0000000000000000000001", "1e5", " 1", "."} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := parsePlainDecimal(s)
-		if !ok {
-			return
-		}
-		want, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("%q: %v, strconv gives %v (%v)", s, got, want, err)
-		}
-	})
-}
-
-func TestParsePlainDecimal(t *testing.T) {
-	for _, s := range []string{"1234.50", "-0.05", "+7", ".5", "5.", "-0", "1764271234.567891", "9007199254740991", "0.0000000000000000000001"} {
-		got, ok := parsePlainDecimal(s)
-		want, _ := strconv.ParseFloat(s, 64)
-		if !ok || math.Float64bits(got) != math.Float64bits(want) {
-			t.Errorf("%q: %v %v, strconv gives %v", s, got, ok, want)
-		}
-	}
-	for _, s := range []string{"", "-", ".", "1e5", " 1", "1 ", "1.2.3", "9007199254740993", "0.00000000000000000000001", "0x10", "1_000", "NaN", "inf", "12345678901234567890"} {
-		if got, ok := parsePlainDecimal(s); ok {
-			t.Errorf("%q: took it as %v", s, got)
-		}
-	}
 }

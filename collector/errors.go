@@ -56,3 +56,10 @@ func errorsIsMissing(err error) bool { return errors.Is(err, ErrMissingColumn) }
 // isRefused reports whether err is a refused connection: the server is not
 // listening, so trying again at once would only be refused again.
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
+
+// readError is an error reading a query's rows, as opposed to converting
+// them: Source.query classifies it as the query's failure.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }

@@ -14,8 +14,8 @@ import (
 
 // FuzzConvert feeds arbitrary driver values to the value and label holders.
 // Text and bytes must convert alike; a value is either a finite number or
-// rejected; every finite decimal is read exactly as strconv reads it; a label
-// is valid UTF-8 or flagged, and never aliases the driver's buffer.
+// rejected; every finite number is read as strconv reads it; a label is valid
+// UTF-8 or flagged, and never aliases the driver's buffer.
 func FuzzConvert(f *testing.F) {
 	for _, s := range []string{"42", "-0.125", " 7.50 ", "1e3", "1e400", "1e-400", "NaN", "+Inf", "-inf", "Infinity",
 		"true", "F", "0x1p-2", "1_000", "", " ", "north", "süd", "\xff\xfe", "a\xc3", "2026-01-02 03:04:05"} {
@@ -48,9 +48,7 @@ func FuzzConvert(f *testing.F) {
 			}
 		}
 
-		arena := &textArena{}
 		var lb, ls labelHolder
-		lb.arena, ls.arena = arena, arena
 		buf := bytes.Clone(data)
 		_ = lb.Scan(buf)
 		_ = ls.Scan(text)
@@ -121,12 +119,7 @@ func FuzzConvertRows(f *testing.F) {
 		defer rows.Close()
 		k := &catalog.KPI{Name: "k", Labels: []string{"region"}, Value: "v", MaxSeries: int(maxSeries%8) + 1}
 		var res Result
-		out := &lineSink{f: newGaugeFamily("k", "K.", k.Labels, nil), series: int(maxSeries % 3)}
-		rr, err := newSQLRows(rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := convertRows(rr, k, &res, out); err != nil {
+		if err := convertRows(rows, k, &res); err != nil {
 			t.Fatal(err)
 		}
 		if err := rows.Err(); err != nil {
@@ -141,13 +134,6 @@ func FuzzConvertRows(f *testing.F) {
 		}
 		if st.Exported != len(res.Series) || st.Exported > k.MaxSeries {
 			t.Fatalf("exported %d (%d series), max_series %d", st.Exported, len(res.Series), k.MaxSeries)
-		}
-		var want []byte
-		for _, s := range res.Series {
-			want = out.f.appendSample(want, s.Labels, s.Value, false)
-		}
-		if !bytes.Equal(out.buf, want) {
-			t.Fatalf("streamed lines\n%s\ndiffer from the exported series'\n%s", out.buf, want)
 		}
 		seen := map[string]bool{}
 		for _, s := range res.Series {

@@ -75,8 +75,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // prepareOnlyDriver is the real SQLite driver with connections that run
 // queries only through prepared statements, as go-mssqldb's do: no
-// QueryerContext, so Source.query cannot read rows from the driver itself
-// and goes through database/sql (queryTx).
+// QueryerContext, so database/sql prepares each query.
 type prepareOnlyDriver struct{ driver.Driver }
 
 func (d prepareOnlyDriver) Open(name string) (driver.Conn, error) {
@@ -105,9 +104,9 @@ func (c prepareOnlyConn) PrepareContext(ctx context.Context, q string) (driver.S
 
 var registerPrepareOnly sync.Once
 
-// openViaDatabaseSQL is openAll with every SQLite source's pool on
+// openPrepareOnly is openAll with every SQLite source's pool on
 // prepareOnlyDriver.
-func openViaDatabaseSQL(t testing.TB, cat *catalog.Catalog) map[string]*Source {
+func openPrepareOnly(t testing.TB, cat *catalog.Catalog) map[string]*Source {
 	t.Helper()
 	registerPrepareOnly.Do(func() {
 		db, err := sql.Open("sqlite", ":memory:")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -17,15 +18,98 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// page serves /metrics: the live self-metrics, encoded per scrape through a
-// registry, followed by the cached blocks of every KPI whose last success is
+// cachedPage is one KPI run's metrics, gathered and encoded by expfmt once,
+// in the text format and in OpenMetrics, and served as bytes by every scrape
+// until the next run replaces it. It never changes once made, so a scrape
+// sees all of one run's series or none of them.
+//
+// Each form is also kept as a raw DEFLATE segment that ends byte-aligned
+// without a final block: a gzip answer is then the live part compressed per
+// scrape, followed by the cached segments, in one gzip member (see
+// writeGzip). Compressing 100,000 series on every gzip scrape would cost
+// more than all the rest of the scrape.
+type cachedPage struct {
+	at     time.Time     // when the run succeeded
+	maxAge time.Duration // after at+maxAge the page is no longer served
+	text   []byte
+	om     []byte // OpenMetrics, without the final # EOF line
+	// The compressed forms are made after the page is published (see
+	// prepare), or by the first scrape that needs them.
+	textZ, omZ lazyBytes
+}
+
+// newCachedPage gathers g and encodes its families.
+func newCachedPage(g prometheus.Gatherer, at time.Time, maxAge time.Duration) (*cachedPage, error) {
+	mfs, err := g.Gather()
+	if err != nil {
+		return nil, fmt.Errorf("gather series: %w", err)
+	}
+	var text, om bytes.Buffer
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&text, mf); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", mf.GetName(), err)
+		}
+		if _, err := expfmt.MetricFamilyToOpenMetrics(&om, mf); err != nil {
+			return nil, fmt.Errorf("encode %s as OpenMetrics: %w", mf.GetName(), err)
+		}
+	}
+	return &cachedPage{at: at, maxAge: maxAge, text: text.Bytes(), om: om.Bytes()}, nil
+}
+
+// fresh reports whether the page may still be served at now.
+func (p *cachedPage) fresh(now time.Time) bool { return now.Sub(p.at) <= p.maxAge }
+
+// bytes returns the page in the text format or in OpenMetrics.
+func (p *cachedPage) bytes(openMetrics bool) []byte {
+	if openMetrics {
+		return p.om
+	}
+	return p.text
+}
+
+// deflated returns bytes(openMetrics) as a DEFLATE segment for writeGzip.
+func (p *cachedPage) deflated(openMetrics bool) []byte {
+	if openMetrics {
+		return p.omZ.get(func() []byte { return deflateSegment(p.om) })
+	}
+	return p.textZ.get(func() []byte { return deflateSegment(p.text) })
+}
+
+// prepare makes the compressed forms, so that scrapes find them ready.
+func (p *cachedPage) prepare() {
+	p.deflated(false)
+	p.deflated(true)
+}
+
+// lazyBytes is a value computed at most once.
+type lazyBytes struct {
+	once sync.Once
+	b    []byte
+}
+
+func (l *lazyBytes) get(f func() []byte) []byte {
+	l.once.Do(func() { l.b = f() })
+	return l.b
+}
+
+// deflateSegment compresses b into a DEFLATE segment that ends with a sync
+// flush: byte-aligned, no final block, no reference to data before it.
+func deflateSegment(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	_, _ = w.Write(b)
+	_ = w.Flush()
+	return buf.Bytes()
+}
+
+// metricsHandler serves /metrics: the live self-metrics, gathered and encoded
+// per scrape, followed by the cached page of every KPI whose last success is
 // fresh. It negotiates the text format or OpenMetrics, and gzip. Nothing here
 // waits on a database.
-type page struct {
+type metricsHandler struct {
 	live prometheus.Gatherer
-	// blocks returns the blocks to serve at now, acquired: ServeHTTP
-	// releases them once written.
-	blocks func(now time.Time) []*block
+	// pages returns the pages to serve at now, in KPI name order.
+	pages  func(now time.Time) []*cachedPage
 	now    func() time.Time
 	logger *slog.Logger
 
@@ -33,66 +117,50 @@ type page struct {
 }
 
 // The formats /metrics offers, in order of preference. Protobuf is not
-// offered: the cached blocks are text.
+// offered: the cached pages are text.
 var pageFormats = []expfmt.Format{expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1, expfmt.FmtText}
 
 const openMetricsEOF = "# EOF\n"
 
-func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	format := expfmt.NegotiateAccept(r.Header, pageFormats...)
 	om := format.FormatType() == expfmt.TypeOpenMetrics
 
 	var live bytes.Buffer
-	mfs, err := p.live.Gather()
+	mfs, err := h.live.Gather()
 	if err != nil {
-		p.logger.Error("gather self-metrics", "err", err)
+		h.logger.Error("gather self-metrics", "err", err)
 	}
 	enc := expfmt.NewEncoder(&live, format)
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
-			p.logger.Error("encode self-metrics", "err", err)
+			h.logger.Error("encode self-metrics", "err", err)
 		}
 	}
-	blocks := p.blocks(p.now())
-	defer func() {
-		for _, b := range blocks {
-			b.release()
-		}
-	}()
+	pages := h.pages(h.now())
+	tail := ""
+	if om {
+		tail = openMetricsEOF
+	}
 
-	h := w.Header()
-	h.Set("Content-Type", string(format))
-	h.Add("Vary", "Accept-Encoding")
+	hdr := w.Header()
+	hdr.Set("Content-Type", string(format))
+	hdr.Add("Vary", "Accept-Encoding")
 	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		h.Set("Content-Encoding", "gzip")
-		var seg bytes.Buffer
-		fw, _ := p.flaters.Get().(*flate.Writer)
-		if fw == nil {
-			fw, _ = flate.NewWriter(&seg, flate.BestSpeed)
-		} else {
-			fw.Reset(&seg)
-		}
-		_, _ = fw.Write(live.Bytes())
-		_ = fw.Flush()
-		p.flaters.Put(fw)
-		writeGzip(w, live.Bytes(), seg.Bytes(), blocks, om)
+		hdr.Set("Content-Encoding", "gzip")
+		h.writeGzip(w, live.Bytes(), pages, om, tail)
 		return
 	}
-	n := live.Len()
-	for _, b := range blocks {
-		n += len(b.bytes(om))
+	n := live.Len() + len(tail)
+	for _, p := range pages {
+		n += len(p.bytes(om))
 	}
-	if om {
-		n += len(openMetricsEOF)
-	}
-	h.Set("Content-Length", strconv.Itoa(n))
+	hdr.Set("Content-Length", strconv.Itoa(n))
 	_, _ = w.Write(live.Bytes())
-	for _, b := range blocks {
-		_, _ = w.Write(b.bytes(om))
+	for _, p := range pages {
+		_, _ = w.Write(p.bytes(om))
 	}
-	if om {
-		_, _ = io.WriteString(w, openMetricsEOF)
-	}
+	_, _ = io.WriteString(w, tail)
 }
 
 func acceptsGzip(header string) bool {
@@ -107,49 +175,51 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
-// storedBlock is p (shorter than 64 KiB) as a non-final, uncompressed
-// DEFLATE block (RFC 1951 3.2.4) that starts and ends on a byte boundary.
-func storedBlock(p []byte) []byte {
-	n := uint16(len(p))
-	out := []byte{0x00, byte(n), byte(n >> 8), byte(^n), byte(^n >> 8)}
-	return append(out, p...)
-}
-
-// finalDeflateBlock is an empty fixed-Huffman block with BFINAL set: it ends
-// a DEFLATE stream made of sync-flushed segments.
-var finalDeflateBlock = []byte{0x03, 0x00}
-
 // writeGzip writes one gzip member (RFC 1952) whose DEFLATE stream is the
-// live part (liveSeg, compressed by the caller), each block's cached segment
-// and, for OpenMetrics, the # EOF line as a stored block. Each segment was
-// compressed independently and ends byte-aligned, so their concatenation is
-// one valid stream; only the CRC-32 of the uncompressed page is computed per
-// scrape.
-func writeGzip(w io.Writer, live, liveSeg []byte, blocks []*block, om bool) {
-	crc := crc32.Update(0, crc32.IEEETable, live)
+// live part and the tail, compressed now, between which come each page's
+// cached segment. Every segment ends byte-aligned without a final block, so
+// their concatenation is one valid stream; only the CRC-32 of the whole is
+// computed per scrape.
+func (h *metricsHandler) writeGzip(w io.Writer, live []byte, pages []*cachedPage, om bool, tail string) {
+	crc := crc32.ChecksumIEEE(live)
 	size := uint32(len(live))
-	for _, b := range blocks {
-		p := b.bytes(om)
-		crc = crc32.Update(crc, crc32.IEEETable, p)
-		size += uint32(len(p))
+	for _, p := range pages {
+		b := p.bytes(om)
+		crc = crc32.Update(crc, crc32.IEEETable, b)
+		size += uint32(len(b))
 	}
-	tail := []byte(nil)
-	if om {
-		tail = []byte(openMetricsEOF)
-		crc = crc32.Update(crc, crc32.IEEETable, tail)
-		size += uint32(len(tail))
-	}
+	crc = crc32.Update(crc, crc32.IEEETable, []byte(tail))
+	size += uint32(len(tail))
+
+	// Header: magic, DEFLATE, no flags, no time, no extra flags, unknown OS.
 	_, _ = w.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
-	_, _ = w.Write(liveSeg)
-	for _, b := range blocks {
-		_, _ = w.Write(b.deflated(om))
+	var seg bytes.Buffer
+	fw := h.flater(&seg)
+	_, _ = fw.Write(live)
+	_ = fw.Flush()
+	_, _ = w.Write(seg.Bytes())
+	for _, p := range pages {
+		_, _ = w.Write(p.deflated(om))
 	}
-	if len(tail) > 0 {
-		_, _ = w.Write(storedBlock(tail))
-	}
-	_, _ = w.Write(finalDeflateBlock)
+	// The tail ends the stream: Close writes the final block.
+	seg.Reset()
+	fw.Reset(&seg)
+	_, _ = io.WriteString(fw, tail)
+	_ = fw.Close()
+	h.flaters.Put(fw)
+	_, _ = w.Write(seg.Bytes())
 	var trailer [8]byte
 	binary.LittleEndian.PutUint32(trailer[0:], crc)
 	binary.LittleEndian.PutUint32(trailer[4:], size)
 	_, _ = w.Write(trailer[:])
+}
+
+// flater returns a pooled DEFLATE writer writing to dst.
+func (h *metricsHandler) flater(dst io.Writer) *flate.Writer {
+	if fw, _ := h.flaters.Get().(*flate.Writer); fw != nil {
+		fw.Reset(dst)
+		return fw
+	}
+	fw, _ := flate.NewWriter(dst, flate.BestSpeed)
+	return fw
 }

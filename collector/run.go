@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -10,24 +11,19 @@ import (
 )
 
 // RunOnce runs one KPI (and its target SQL, if any) once and converts the
-// rows. cat is the catalog k belongs to; srcs holds the open sources by name. A failed KPI query returns a *RunError. A failed target query does
+// rows. cat is the catalog k belongs to; srcs holds the open sources by
+// name. A failed KPI query returns a *RunError. A failed target query does
 // not fail the run: the values come back without targets and
 // Result.TargetErr says why.
 func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) (*Result, error) {
-	return runOnce(ctx, k, srcs, nil)
-}
-
-// runOnce is RunOnce that, with out set, streams the value lines into out
-// while it scans (see runner.run).
-func runOnce(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, out *lineSink) (*Result, error) {
 	start := time.Now()
 	src := srcs[k.Source]
 	if src == nil {
 		return nil, &RunError{Reason: catalog.ReasonConnection, msg: fmt.Sprintf("source %q is not open", k.Source)}
 	}
 	res := &Result{}
-	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows resultRows) error {
-		return runErrorFor(src, convertRows(rows, k, res, out))
+	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
+		return runErrorFor(src, convertRows(rows, k, res))
 	})
 	if err != nil {
 		return res, fmt.Errorf("query kpi %q on source %q: %w", k.Name, k.Source, err)
@@ -66,8 +62,8 @@ func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, res
 	if tsrc == nil {
 		return fmt.Errorf("target of kpi %q: source %q is not open", k.Name, t.Source)
 	}
-	var tg *targets
-	err := tsrc.query(ctx, t.SQL, k.Timeout.D(), func(rows resultRows) error {
+	var tg map[string]float64
+	err := tsrc.query(ctx, t.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
 		var err error
 		tg, err = convertTargets(rows, k, &res.Stats)
 		return runErrorFor(tsrc, err)
@@ -75,6 +71,6 @@ func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, res
 	if err != nil {
 		return fmt.Errorf("query target of kpi %q on source %q: %w", k.Name, t.Source, err)
 	}
-	tg.join(res.Series)
+	joinTargets(res.Series, tg)
 	return nil
 }

@@ -1,10 +1,12 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -110,7 +112,6 @@ func TestExportedPageThroughClientGolang(t *testing.T) {
 	clock.Advance(maxStartJitter)
 	waitFor(t, "first run", func() bool { return runsOf(c, "revenue") == 1 })
 
-	body, _ := scrape(t, c.Handler())
 	want := `# HELP kpi_revenue_eur Revenue by region.
 # TYPE kpi_revenue_eur gauge
 kpi_revenue_eur{company="acme",region="north"} 10
@@ -120,9 +121,12 @@ kpi_revenue_eur{company="acme",region="south"} 20.5
 kpi_revenue_target_eur{company="acme",region="north"} 100
 kpi_revenue_target_eur{company="acme",region="south"} 100
 `
-	if !strings.Contains(body, want) {
-		t.Fatalf("page lacks the KPI block:\n%s", body)
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	if err := testutil.ScrapeAndCompare(srv.URL, strings.NewReader(want), "kpi_revenue_eur", "kpi_revenue_target_eur"); err != nil {
+		t.Fatal(err)
 	}
+	body, _ := scrape(t, c.Handler())
 	self := `# HELP kpi_exporter_kpi_up Whether the KPI's last run succeeded (1) or not (0).
 # TYPE kpi_exporter_kpi_up gauge
 kpi_exporter_kpi_up{kpi="revenue"} 1
@@ -191,46 +195,48 @@ func TestStaleKPIIsWithdrawnButItsAgeStaysVisible(t *testing.T) {
 	}
 }
 
-func TestSlowQueryTimesOutWithoutBlockingScrapes(t *testing.T) {
+// endlessSQL never finishes on its own: only its context stops it.
+const endlessSQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) AS v FROM c"
+
+func TestScrapeCompletesWhileAQueryIsBlocked(t *testing.T) {
+	path := sqliteFile(t)
+	clock := newFakeClock()
+	c := startCollector(t, clock, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - {name: endless, unit: count, team: t, source: db, interval: 2h, timeout: 1h, sql: %q, value: v}
+  - {name: quick, unit: count, team: t, source: db, interval: 2h, sql: SELECT 1 AS v, value: v}
+`, path, endlessSQL))
+	waitFor(t, "runs scheduled", func() bool { return clock.pending() == 2 })
+	clock.Advance(maxStartJitter)
+	src := c.sources["db"]
+	// The quick KPI is done and a query slot is still taken: the endless
+	// query holds it, and will until the collector closes.
+	waitFor(t, "the endless query to hold its slot", func() bool { return runsOf(c, "quick") == 1 && len(src.sem) == 1 })
+
+	body, _ := scrape(t, c.Handler())
+	if !strings.Contains(body, "kpi_quick 1\n") {
+		t.Fatalf("the quick KPI is missing while the other query runs:\n%s", body)
+	}
+	if !strings.Contains(body, `kpi_exporter_kpi_runs_total{kpi="endless"} 0`) {
+		t.Fatalf("the page lacks the endless KPI's state:\n%s", body)
+	}
+	if runsOf(c, "endless") != 0 || len(src.sem) != 1 {
+		t.Fatal("the query ended before the scrape: the test proved nothing")
+	}
+}
+
+func TestSlowQueryTimesOutAndIsCounted(t *testing.T) {
 	path := sqliteFile(t)
 	c := startCollector(t, realClock{}, fmt.Sprintf(`
 sources:
   db: {driver: sqlite, dsn: %q}
 kpis:
-  - name: endless
-    unit: count
-    team: t
-    source: db
-    interval: 2s
-    timeout: 1s
-    sql: WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) AS v FROM c
-    value: v
-  - name: quick
-    unit: count
-    team: t
-    source: db
-    interval: 2s
-    sql: SELECT 1 AS v
-    value: v
-`, path))
-	waitFor(t, "the slow query to start", func() bool {
-		st := kpiState(c, "endless")
-		return st.LastError == "" && runsOf(c, "quick") >= 1
-	})
-	// The scrape below happens while the endless query may be running: it
-	// must answer from the cache, whatever the query does.
-	done := make(chan string)
-	go func() { body, _ := scrape(t, c.Handler()); done <- body }()
-	select {
-	case body := <-done:
-		if !strings.Contains(body, "kpi_quick 1") {
-			t.Fatalf("the quick KPI is missing while the slow one runs:\n%s", body)
-		}
-	case <-time.After(900 * time.Millisecond):
-		t.Fatal("a scrape waited on a running query")
-	}
-	waitFor(t, "the timeout", func() bool { return errorsOf(c, "endless", catalog.ReasonTimeout) >= 1 })
-	if st := kpiState(c, "endless"); st.Up || st.Series != 0 {
+  - {name: endless, unit: count, team: t, source: db, interval: 1m, timeout: 100ms, sql: %q, value: v}
+`, path, endlessSQL))
+	waitFor(t, "the timeout", func() bool { return errorsOf(c, "endless", catalog.ReasonTimeout) == 1 })
+	if st := kpiState(c, "endless"); st.Up || st.Series != 0 || st.LastError == "" {
 		t.Fatalf("timed-out KPI state %+v", st)
 	}
 }
@@ -359,3 +365,46 @@ type allowOnly struct {
 }
 
 func (a allowOnly) allow(now time.Time) bool { ok, _, _ := a.Source.allow(now, a.interval); return ok }
+
+func TestBadRowsAreCountedAndLoggedAndTheRestServed(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount)",
+		"INSERT INTO sales VALUES ('north', 10), ('south', NULL), ('east', 'lots'), ('north', 11), (CAST(X'FF' AS TEXT), 1), ('west', 'NaN')")
+	var logs bytes.Buffer
+	clock := newFakeClock()
+	c := New(Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	t.Cleanup(func() { c.Close() })
+	cat := loadCatalog(t, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - {name: sales, unit: count, team: t, source: db, interval: 10s, sql: "SELECT region, amount FROM sales", labels: [region], value: amount}
+`, path))
+	if err := c.Apply(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first run scheduled", func() bool { return clock.pending() == 1 })
+	clock.Advance(maxStartJitter)
+	waitFor(t, "first run", func() bool { return runsOf(c, "sales") == 1 })
+
+	srv := httptest.NewServer(c.Handler())
+	defer srv.Close()
+	if err := testutil.ScrapeAndCompare(srv.URL, strings.NewReader(`# HELP kpi_sales KPI sales.
+# TYPE kpi_sales gauge
+kpi_sales{region="north"} 10
+`), "kpi_sales"); err != nil {
+		t.Fatal(err)
+	}
+	want := `# HELP kpi_exporter_kpi_errors_total Failed runs of the KPI (timeout, connection, query, scan, target) and rows it skipped (null, type, duplicate, cardinality, invalid_label), by reason.
+# TYPE kpi_exporter_kpi_errors_total counter
+`
+	for _, r := range catalog.Reasons {
+		n := map[string]int{catalog.ReasonNull: 1, catalog.ReasonType: 2, catalog.ReasonDuplicate: 1, catalog.ReasonInvalidLabel: 1}[r]
+		want += fmt.Sprintf("kpi_exporter_kpi_errors_total{kpi=\"sales\",reason=%q} %d\n", r, n)
+	}
+	if err := testutil.GatherAndCompare(c.Registry(), strings.NewReader(want), catalog.SelfErrors); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `msg="rows skipped" kpi=sales source=db rows=6 exported=1 null=1 type=2 duplicate=1 cardinality=0 invalid_label=1`) {
+		t.Fatalf("the skipped rows are not logged:\n%s", logs.String())
+	}
+}

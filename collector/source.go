@@ -164,7 +164,7 @@ func (s *Source) report(start time.Time, reached bool) {
 
 // query runs one statement in a read-only transaction under timeout and
 // hands its rows to scan. The transaction is always rolled back.
-func (s *Source) query(ctx context.Context, query string, timeout time.Duration, scan func(resultRows) error) error {
+func (s *Source) query(ctx context.Context, query string, timeout time.Duration, scan func(*sql.Rows) error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout+clientGrace(s.dialect, timeout))
 	defer cancel()
 	select {
@@ -176,14 +176,14 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 	}
 	defer func() { <-s.sem }()
 
-	conn, tx, err := s.begin(ctx, timeout)
+	tx, err := s.dialect.Begin(ctx, s.db, timeout)
 	// Pooled connections that the server closed while they sat idle (a
 	// restart, an idle timeout) fail on first use, and the pool drops each
 	// one. Nothing has run yet, so try again until a fresh connection
 	// answers or refuses: otherwise a source that is back would be called
 	// down once more, and every KPI on it would wait out a backoff.
 	for retries := s.cfg.MaxOpenConns; err != nil && retries > 0 && ctx.Err() == nil && !s.dialect.IsTimeout(err) && !isRefused(err); retries-- {
-		conn, tx, err = s.begin(ctx, timeout)
+		tx, err = s.dialect.Begin(ctx, s.db, timeout)
 	}
 	if err != nil {
 		reason := catalog.ReasonConnection
@@ -192,14 +192,8 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 		}
 		return s.fail(reason, "begin read-only transaction", err)
 	}
-	defer func() {
-		_ = tx.Rollback()
-		_ = conn.Close()
-	}()
-	direct, err := queryDirect(ctx, conn, query, scan)
-	if !direct {
-		err = queryTx(ctx, tx, query, scan)
-	}
+	defer func() { _ = tx.Rollback() }()
+	err = queryTx(ctx, tx, query, scan)
 	var re *RunError
 	var rd readError
 	switch {
@@ -215,36 +209,15 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 	return re
 }
 
-// begin takes a connection from the pool and starts the query's transaction
-// on it. The connection is held until the caller closes it, so that the
-// statement can be read straight from the driver (see queryDirect).
-func (s *Source) begin(ctx context.Context, timeout time.Duration) (*sql.Conn, *sql.Tx, error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	tx, err := s.dialect.Begin(ctx, conn, timeout)
-	if err != nil {
-		_ = conn.Close()
-		return nil, nil, err
-	}
-	return conn, tx, nil
-}
-
-// queryTx runs query through database/sql, for drivers that queryDirect
-// cannot use. Errors after the statement started are readErrors, as
-// queryDirect's are.
-func queryTx(ctx context.Context, tx *sql.Tx, query string, scan func(resultRows) error) error {
+// queryTx runs query in tx and hands its rows to scan. Errors after the
+// statement started are readErrors.
+func queryTx(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) error) error {
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	r, err := newSQLRows(rows)
-	if err != nil {
-		return readError{err}
-	}
-	if err := scan(r); err != nil {
+	if err := scan(rows); err != nil {
 		return err
 	}
 	if err := rows.Close(); err != nil {
