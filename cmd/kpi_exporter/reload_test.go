@@ -80,4 +80,3 @@ func reloadFailures(t *testing.T, metrics string) float64 {
 	}
 	return v
 }
-
