@@ -17,8 +17,8 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// maxStartJitter bounds the delay of a KPI's first run. The delays spread the
-// KPIs of a catalog over the first seconds, and keep that spread afterwards.
+// maxStartJitter bounds a KPI's phase: the delay its second run gets beyond
+// one interval, which spreads the KPIs of a catalog over their interval.
 const maxStartJitter = 5 * time.Second
 
 // runner runs one KPI on its interval and publishes each successful run as a
@@ -108,9 +108,14 @@ func (r *runner) stop() {
 func (r *runner) loop(ctx context.Context) {
 	defer close(r.done)
 	interval := r.k.Interval.D()
-	next := r.clock.Now().Add(r.phase())
+	// On the first start a KPI runs at once, so that values are served
+	// within moments (the source's max_concurrent_queries queues the rest);
+	// its second run comes after its phase and an interval, which keeps the
+	// KPIs of a catalog spread over the interval and one run per interval.
+	start := r.clock.Now()
+	next, first := start, !r.primed
 	if r.primed {
-		next = r.clock.Now().Add(interval)
+		next = start.Add(interval)
 	}
 	var back <-chan struct{} // set while the source backs off
 	var retry <-chan time.Time
@@ -138,6 +143,9 @@ func (r *runner) loop(ctx context.Context) {
 		}
 		if woken {
 			next = now
+		}
+		if first {
+			next, first = start.Add(r.phase()), false
 		}
 		next = next.Add(interval)
 		for !next.After(now) { // a run longer than the interval skips the missed slots

@@ -208,8 +208,6 @@ kpis:
   - {name: endless, unit: count, team: t, source: db, interval: 2h, timeout: 1h, sql: %q, value: v}
   - {name: quick, unit: count, team: t, source: db, interval: 2h, sql: SELECT 1 AS v, value: v}
 `, path, endlessSQL))
-	waitFor(t, "runs scheduled", func() bool { return clock.pending() == 2 })
-	clock.Advance(maxStartJitter)
 	src := c.sources["db"]
 	// The quick KPI is done and a query slot is still taken: the endless
 	// query holds it, and will until the collector closes.
@@ -407,4 +405,29 @@ kpi_sales{region="north"} 10
 	if !strings.Contains(logs.String(), `msg="rows skipped" kpi=sales source=db rows=6 exported=1 null=1 type=2 duplicate=1 cardinality=0 invalid_label=1`) {
 		t.Fatalf("the skipped rows are not logged:\n%s", logs.String())
 	}
+}
+
+// TestFirstRunIsImmediateAndTheSecondKeepsItsPhase: on start every KPI runs
+// at once, without the clock moving, so the first values are served within
+// moments; its second run comes one interval plus its phase later, never
+// earlier, so the KPIs stay spread and each runs once per interval.
+func TestFirstRunIsImmediateAndTheSecondKeepsItsPhase(t *testing.T) {
+	path := sqliteFile(t)
+	clock := newFakeClock()
+	c := startCollector(t, clock, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - {name: a, unit: count, team: t, source: db, interval: 1m, sql: SELECT 1 AS v, value: v}
+  - {name: b, unit: count, team: t, source: db, interval: 1m, sql: SELECT 2 AS v, value: v}
+`, path))
+	waitFor(t, "both first runs without the clock moving", func() bool { return runsOf(c, "a") == 1 && runsOf(c, "b") == 1 })
+	waitFor(t, "the second runs scheduled", func() bool { return clock.pending() == 2 })
+	clock.Advance(time.Minute - time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // give a wrongly early run the chance to happen
+	if runsOf(c, "a") != 1 || runsOf(c, "b") != 1 {
+		t.Fatal("a second run came before one interval had passed")
+	}
+	clock.Advance(maxStartJitter + time.Millisecond)
+	waitFor(t, "both second runs", func() bool { return runsOf(c, "a") == 2 && runsOf(c, "b") == 2 })
 }
