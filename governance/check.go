@@ -1,14 +1,64 @@
 package governance
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
-	"github.com/kpi-exporter/kpi_exporter/collector"
 )
+
+// Runner runs a KPI's SQL (and its target's) once, the way the exporter
+// would, and says what became of the rows. The check needs nothing else of
+// the collector; cmd wires one in.
+type Runner interface {
+	RunOnce(ctx context.Context, k *catalog.KPI) (*DryRun, error)
+}
+
+// DryRun is one run of a KPI's SQL: the result's columns, the series it
+// would export, and the rows it read and skipped, by reason.
+type DryRun struct {
+	Columns []string
+	Series  []DrySeries
+	// Rows is every row the query returned; Exported the series kept.
+	Rows, Exported int
+	// Rows skipped: NULL value, not a number, an earlier row with the same
+	// labels, beyond max_series, a label that is not valid UTF-8.
+	Nulls, NonNumeric, Duplicates, OverLimit, InvalidLabels int
+	// TargetSkipped are target rows skipped; TargetErr the target query's
+	// failure, if any (the values are still exported).
+	TargetSkipped int
+	TargetErr     error
+	Duration      time.Duration
+}
+
+// DrySeries is one label set a dry run would export, in the KPI's label
+// order.
+type DrySeries struct {
+	Labels    []string
+	Value     float64
+	Target    float64
+	HasTarget bool
+}
+
+// Check runs every KPI once through r, one at a time so that a check never
+// loads a business database with more than one query, and judges each run.
+// progress, if not nil, hears of each KPI before it runs and of the end.
+func Check(ctx context.Context, cat *catalog.Catalog, r Runner, progress func(i, n int, k *catalog.KPI)) []KPICheck {
+	if progress == nil {
+		progress = func(int, int, *catalog.KPI) {}
+	}
+	out := make([]KPICheck, 0, len(cat.KPIs))
+	for i, k := range cat.KPIs {
+		progress(i, len(cat.KPIs), k)
+		res, err := r.RunOnce(ctx, k)
+		out = append(out, CheckKPI(k, res, err))
+	}
+	progress(len(cat.KPIs), len(cat.KPIs), nil)
+	return out
+}
 
 // SampleCount is how many series a dry run shows per KPI.
 const SampleCount = 3
@@ -55,18 +105,17 @@ func NotRunKPI(k *catalog.KPI) KPICheck {
 }
 
 // CheckKPI judges one dry run of a KPI: the result and error of
-// collector.RunOnce. The label and value columns must exist in the result,
+// Runner.RunOnce. The label and value columns must exist in the result,
 // the rows must fit max_series, and rows skipped for NULL, non-numeric,
 // duplicate or invalid values are counted and reported.
-func CheckKPI(k *catalog.KPI, res *collector.Result, runErr error) KPICheck {
+func CheckKPI(k *catalog.KPI, res *DryRun, runErr error) KPICheck {
 	c := KPICheck{KPI: k.Name, Source: k.Source, MaxSeries: k.MaxSeries}
 	problem := func(format string, args ...any) { c.Problems = append(c.Problems, fmt.Sprintf(format, args...)) }
 	warn := func(format string, args ...any) { c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...)) }
 	if res != nil {
-		st := res.Stats
-		c.Rows, c.Exported, c.Nulls, c.NonNumeric = st.Rows, st.Exported, st.Nulls, st.NonNumeric
-		c.Duplicates, c.OverLimit, c.InvalidLabels = st.Duplicates, st.OverLimit, st.InvalidLabels
-		c.Seconds = st.Duration.Seconds()
+		c.Rows, c.Exported, c.Nulls, c.NonNumeric = res.Rows, res.Exported, res.Nulls, res.NonNumeric
+		c.Duplicates, c.OverLimit, c.InvalidLabels = res.Duplicates, res.OverLimit, res.InvalidLabels
+		c.Seconds = res.Duration.Seconds()
 	}
 	missing := false
 	if res != nil && res.Columns != nil {
@@ -82,7 +131,7 @@ func CheckKPI(k *catalog.KPI, res *collector.Result, runErr error) KPICheck {
 		}
 	}
 	if runErr != nil {
-		if !missing || !errors.Is(runErr, collector.ErrMissingColumn) {
+		if !missing { // a missing column is already named above
 			problem("query failed: %v", runErr)
 		}
 		return c
@@ -124,8 +173,8 @@ func CheckKPI(k *catalog.KPI, res *collector.Result, runErr error) KPICheck {
 			warn("%d of %d series have no target row", without, len(res.Series))
 		}
 	}
-	if res.Stats.TargetSkipped > 0 {
-		warn("%d target rows were skipped (NULL, not a number, invalid or duplicate)", res.Stats.TargetSkipped)
+	if res.TargetSkipped > 0 {
+		warn("%d target rows were skipped (NULL, not a number, invalid or duplicate)", res.TargetSkipped)
 	}
 	for i, s := range res.Series {
 		if i == SampleCount {

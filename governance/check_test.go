@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
-	"github.com/kpi-exporter/kpi_exporter/collector"
 )
 
 const checkCatalog = `
@@ -40,10 +39,10 @@ func checkKPI(t *testing.T) *catalog.KPI {
 	return c.KPI("revenue")
 }
 
-func series(n int, withTarget bool) []collector.Series {
-	out := make([]collector.Series, n)
+func series(n int, withTarget bool) []DrySeries {
+	out := make([]DrySeries, n)
 	for i := range out {
-		out[i] = collector.Series{Labels: []string{fmt.Sprintf("r%d", i)}, Value: float64(i), Target: 10, HasTarget: withTarget}
+		out[i] = DrySeries{Labels: []string{fmt.Sprintf("r%d", i)}, Value: float64(i), Target: 10, HasTarget: withTarget}
 	}
 	return out
 }
@@ -52,24 +51,24 @@ func TestCheckKPI(t *testing.T) {
 	k := checkKPI(t)
 	for _, tc := range []struct {
 		name         string
-		res          *collector.Result
+		res          *DryRun
 		err          error
 		wantProblems []string
 		wantWarnings []string
 	}{
 		{
 			name: "a clean run has no problem",
-			res:  &collector.Result{Columns: []string{"region", "v"}, Series: series(2, true), Stats: collector.Stats{Rows: 2, Exported: 2}},
+			res:  &DryRun{Columns: []string{"region", "v"}, Series: series(2, true), Rows: 2, Exported: 2},
 		},
 		{
 			name:         "a missing label column is named beside the result's columns",
-			res:          &collector.Result{Columns: []string{"store", "v"}},
-			err:          fmt.Errorf("query: %w", collector.ErrMissingColumn),
+			res:          &DryRun{Columns: []string{"store", "v"}},
+			err:          errors.New(`query: missing column "region"`),
 			wantProblems: []string{`label column "region" is not in the result (columns: store, v)`},
 		},
 		{
 			name:         "column names match ignoring case, as PostgreSQL folds them",
-			res:          &collector.Result{Columns: []string{"REGION", "V"}, Series: series(1, true), Stats: collector.Stats{Rows: 1, Exported: 1}},
+			res:          &DryRun{Columns: []string{"REGION", "V"}, Series: series(1, true), Rows: 1, Exported: 1},
 			wantProblems: nil,
 		},
 		{
@@ -79,18 +78,18 @@ func TestCheckKPI(t *testing.T) {
 		},
 		{
 			name:         "rows over max_series fail",
-			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(5, true), Stats: collector.Stats{Rows: 7, Exported: 5, OverLimit: 2}},
+			res:          &DryRun{Columns: []string{"region", "v"}, Series: series(5, true), Rows: 7, Exported: 5, OverLimit: 2},
 			wantProblems: []string{"2 rows over max_series 5 were dropped: raise max_series or aggregate in the SQL"},
 		},
 		{
 			name:         "rows close to max_series warn",
-			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(5, true), Stats: collector.Stats{Rows: 5, Exported: 5}},
+			res:          &DryRun{Columns: []string{"region", "v"}, Series: series(5, true), Rows: 5, Exported: 5},
 			wantWarnings: []string{"5 series, close to max_series 5"},
 		},
 		{
 			name: "duplicates, non-numeric values and invalid labels fail; NULLs warn",
-			res: &collector.Result{Columns: []string{"region", "v"}, Series: series(1, true),
-				Stats: collector.Stats{Rows: 5, Exported: 1, Duplicates: 1, NonNumeric: 1, InvalidLabels: 1, Nulls: 1}},
+			res: &DryRun{Columns: []string{"region", "v"}, Series: series(1, true),
+				Rows: 5, Exported: 1, Duplicates: 1, NonNumeric: 1, InvalidLabels: 1, Nulls: 1},
 			wantProblems: []string{
 				"1 rows repeat an earlier label set and were dropped: group by every label column",
 				"1 rows have a value that is not a number",
@@ -100,17 +99,17 @@ func TestCheckKPI(t *testing.T) {
 		},
 		{
 			name:         "no rows warns",
-			res:          &collector.Result{Columns: []string{"region", "v"}},
+			res:          &DryRun{Columns: []string{"region", "v"}},
 			wantWarnings: []string{"the query returned no rows: the KPI exports nothing"},
 		},
 		{
 			name:         "a failed target query fails",
-			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(1, false), Stats: collector.Stats{Rows: 1, Exported: 1}, TargetErr: errors.New("no table budgets")},
+			res:          &DryRun{Columns: []string{"region", "v"}, Series: series(1, false), Rows: 1, Exported: 1, TargetErr: errors.New("no table budgets")},
 			wantProblems: []string{"target query failed: no table budgets"},
 		},
 		{
 			name:         "series without a target row warn",
-			res:          &collector.Result{Columns: []string{"region", "v"}, Series: series(2, false), Stats: collector.Stats{Rows: 2, Exported: 2}},
+			res:          &DryRun{Columns: []string{"region", "v"}, Series: series(2, false), Rows: 2, Exported: 2},
 			wantWarnings: []string{"2 of 2 series have no target row"},
 		},
 	} {
@@ -131,13 +130,13 @@ func TestCheckKPI(t *testing.T) {
 
 func TestCheckTableGolden(t *testing.T) {
 	k := checkKPI(t)
-	ok := CheckKPI(k, &collector.Result{Columns: []string{"region", "v"}, Series: []collector.Series{
+	ok := CheckKPI(k, &DryRun{Columns: []string{"region", "v"}, Series: []DrySeries{
 		{Labels: []string{"emea"}, Value: 1234567.891, Target: 1500000, HasTarget: true},
 		{Labels: []string{"amer"}, Value: 0.04567, Target: 0.05, HasTarget: true},
 		{Labels: []string{"apac"}, Value: 12, Target: 10, HasTarget: true},
 		{Labels: []string{"latam"}, Value: 3, Target: 10, HasTarget: true},
-	}, Stats: collector.Stats{Rows: 4, Exported: 4, Duration: 12345 * time.Microsecond}}, nil)
-	failed := CheckKPI(k, &collector.Result{Columns: []string{"store", "v"}}, fmt.Errorf("x: %w", collector.ErrMissingColumn))
+	}, Rows: 4, Exported: 4, Duration: 12345 * time.Microsecond}, nil)
+	failed := CheckKPI(k, &DryRun{Columns: []string{"store", "v"}}, errors.New(`x: missing column "store"`))
 	failed.KPI = "revenue_by_store"
 	r := CheckReport{
 		Files: []string{"cat.yml"},

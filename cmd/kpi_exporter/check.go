@@ -52,7 +52,9 @@ func (c *checkCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	report := governance.CheckReport{Files: cat.Files, Lint: governance.Lint(cat)}
 	if *c.queries {
-		report.KPIs = dryRun(ctx, cat, report.Lint, newProgress(stderr))
+		runner := newSourceRunner(cat)
+		report.KPIs = governance.Check(ctx, cat, runner, newProgress(stderr))
+		runner.Close()
 	} else {
 		for _, k := range cat.KPIs {
 			report.KPIs = append(report.KPIs, governance.NotRunKPI(k))
@@ -77,55 +79,70 @@ func (c *checkCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// dryRun opens each source the KPIs use (preparing demo databases as serve
-// does) and runs every KPI once, one at a time so that a check never loads a
-// business database more than one query at a time.
-func dryRun(ctx context.Context, cat *catalog.Catalog, lint []governance.Finding, progress func(i, n int, k *catalog.KPI)) []governance.KPICheck {
-	logger := slog.New(slog.DiscardHandler) // the report counts what the collector would log
-	srcs := map[string]*collector.Source{}
-	openErr := map[string]error{}
-	defer func() {
-		for _, s := range srcs {
-			s.Close()
-		}
-	}()
-	open := func(name string) {
-		if _, done := srcs[name]; done || openErr[name] != nil {
-			return
-		}
-		src := cat.Source(name)
-		if src == nil {
-			return
-		}
-		if src.Demo {
-			if err := demo.Prepare(ctx, src.DSN(), time.Now()); err != nil {
-				openErr[name] = fmt.Errorf("prepare demo database of source %q: %w", name, err)
-				return
-			}
-		}
-		s, err := collector.Open(ctx, src, logger)
-		if err != nil {
-			openErr[name] = err
-			return
-		}
-		srcs[name] = s
+// sourceRunner is the check's governance.Runner: it opens each source the
+// KPIs use on first need (preparing demo databases as serve does) and runs a
+// KPI through the collector, as serve would.
+type sourceRunner struct {
+	cat     *catalog.Catalog
+	srcs    map[string]*collector.Source
+	openErr map[string]error
+}
+
+func newSourceRunner(cat *catalog.Catalog) *sourceRunner {
+	return &sourceRunner{cat: cat, srcs: map[string]*collector.Source{}, openErr: map[string]error{}}
+}
+
+func (r *sourceRunner) Close() {
+	for _, s := range r.srcs {
+		s.Close()
 	}
-	var out []governance.KPICheck
-	for i, k := range cat.KPIs {
-		open(k.Source)
-		if k.Target != nil && !k.Target.IsConstant() {
-			open(k.Target.Source)
-		}
-		if err := openErr[k.Source]; err != nil {
-			out = append(out, governance.CheckKPI(k, nil, err))
-			continue
-		}
-		progress(i, len(cat.KPIs), k)
-		res, err := collector.RunOnce(ctx, cat, k, srcs)
-		out = append(out, governance.CheckKPI(k, res, err))
+}
+
+func (r *sourceRunner) open(ctx context.Context, name string) error {
+	if _, done := r.srcs[name]; done || r.openErr[name] != nil {
+		return r.openErr[name]
 	}
-	progress(len(cat.KPIs), len(cat.KPIs), nil)
-	return out
+	src := r.cat.Source(name)
+	if src == nil {
+		return nil
+	}
+	if src.Demo {
+		if err := demo.Prepare(ctx, src.DSN(), time.Now()); err != nil {
+			r.openErr[name] = fmt.Errorf("prepare demo database of source %q: %w", name, err)
+			return r.openErr[name]
+		}
+	}
+	// The report counts what the collector would log.
+	s, err := collector.Open(ctx, src, slog.New(slog.DiscardHandler))
+	if err != nil {
+		r.openErr[name] = err
+		return err
+	}
+	r.srcs[name] = s
+	return nil
+}
+
+func (r *sourceRunner) RunOnce(ctx context.Context, k *catalog.KPI) (*governance.DryRun, error) {
+	if err := r.open(ctx, k.Source); err != nil {
+		return nil, err
+	}
+	if k.Target != nil && !k.Target.IsConstant() {
+		_ = r.open(ctx, k.Target.Source) // a failure shows as the target's error
+	}
+	res, err := collector.RunOnce(ctx, r.cat, k, r.srcs)
+	if res == nil {
+		return nil, err
+	}
+	st := res.Stats
+	out := &governance.DryRun{
+		Columns: res.Columns, Rows: st.Rows, Exported: st.Exported,
+		Nulls: st.Nulls, NonNumeric: st.NonNumeric, Duplicates: st.Duplicates, OverLimit: st.OverLimit,
+		InvalidLabels: st.InvalidLabels, TargetSkipped: st.TargetSkipped, TargetErr: res.TargetErr, Duration: st.Duration,
+	}
+	for _, s := range res.Series {
+		out.Series = append(out.Series, governance.DrySeries{Labels: s.Labels, Value: s.Value, Target: s.Target, HasTarget: s.HasTarget})
+	}
+	return out, err
 }
 
 // newProgress returns a progress reporter that rewrites one line on stderr
