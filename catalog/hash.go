@@ -55,12 +55,19 @@ func definitionHash(c *Catalog, k *KPI) string {
 		Currency  string        `json:"currency,omitempty"`
 		Direction Direction     `json:"direction,omitempty"`
 		Period    Period        `json:"period,omitempty"`
+		Calendar  string        `json:"calendar,omitempty"`
+		Accrual   Accrual       `json:"accrual,omitempty"`
 		Target    *Target       `json:"target,omitempty"`
 		Warning   *thresholdDef `json:"warning,omitempty"`
 		Critical  *thresholdDef `json:"critical,omitempty"`
 	}{
 		Source: k.Source, SQL: c.NormalizedSQL(k), Labels: k.Labels, Value: k.Value,
-		Unit: k.Unit, Currency: k.Currency, Direction: k.Direction, Period: k.Period,
+		Unit: k.Unit, Currency: k.Currency, Direction: k.Direction, Period: k.Period, Accrual: k.Accrual,
+	}
+	if k.Period != PeriodNone && c.CalendarName(k) != UTCCalendar {
+		// Where the period starts decides the numbers; UTC is left out so
+		// that catalogs without calendars keep their hashes.
+		def.Calendar = c.CalendarName(k)
 	}
 	if k.Target != nil {
 		t := *k.Target

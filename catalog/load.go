@@ -16,11 +16,12 @@ import (
 // fileDoc is the shape of one catalog file. Every part is optional, so that a
 // department can own a file with only its KPIs.
 type fileDoc struct {
-	Global   *Global            `yaml:"global"`
-	Alerting *Alerting          `yaml:"alerting"`
-	Sources  map[string]*Source `yaml:"sources"`
-	Teams    map[string]*Team   `yaml:"teams"`
-	KPIs     []*KPI             `yaml:"kpis"`
+	Global    *Global              `yaml:"global"`
+	Alerting  *Alerting            `yaml:"alerting"`
+	Calendars map[string]*Calendar `yaml:"calendars"`
+	Sources   map[string]*Source   `yaml:"sources"`
+	Teams     map[string]*Team     `yaml:"teams"`
+	KPIs      []*KPI               `yaml:"kpis"`
 }
 
 // Options change how a catalog is loaded. The zero value reads the real
@@ -145,12 +146,13 @@ type loader struct {
 	kpis             []kpiAt
 	sources          map[string]*Source
 	teams            map[string]*Team
+	calendars        map[string]*Calendar
 }
 
 func newLoader(o Options) *loader {
 	return &loader{
 		opts: o, lines: map[string]map[string]int{}, keys: map[reflect.Type]structKeys{},
-		sources: map[string]*Source{}, teams: map[string]*Team{},
+		sources: map[string]*Source{}, teams: map[string]*Team{}, calendars: map[string]*Calendar{},
 	}
 }
 
@@ -222,6 +224,19 @@ func (l *loader) parse(file string, data []byte) {
 		}
 		l.sources[name] = s
 	}
+	for _, name := range sortedKeys(doc.Calendars) {
+		c := doc.Calendars[name]
+		path := "calendars." + name
+		if c == nil {
+			c = &Calendar{}
+		}
+		c.Name, c.pos = name, pos(path)
+		if prev, ok := l.calendars[name]; ok {
+			l.errs.add(Error{Pos: c.pos, Path: path, Msg: fmt.Sprintf("calendar %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
+			continue
+		}
+		l.calendars[name] = c
+	}
 	for _, name := range sortedKeys(doc.Teams) {
 		t := doc.Teams[name]
 		path := "teams." + name
@@ -285,6 +300,12 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 	c := &l.cat
 	c.Files = files
 	c.sourceByName, c.teamByName, c.kpiByName = map[string]*Source{}, map[string]*Team{}, map[string]*KPI{}
+	c.calendarByName = map[string]*Calendar{}
+	for _, name := range sortedKeys(l.calendars) {
+		c.Calendars = append(c.Calendars, l.calendars[name])
+		c.calendarByName[name] = l.calendars[name]
+		l.buildCalendar(l.calendars[name])
+	}
 	for _, name := range sortedKeys(l.sources) {
 		c.Sources = append(c.Sources, l.sources[name])
 		c.sourceByName[name] = l.sources[name]
@@ -324,6 +345,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 		globalFile = l.global.File
 	}
 	l.validateGlobal(globalFile)
+	l.validateCalendarUse(globalFile, "global.calendar", c.Global.Calendar)
 	l.validateAlerting()
 	for _, s := range c.Sources {
 		l.validateSource(s)
@@ -333,6 +355,8 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 	}
 	for _, ka := range kpis {
 		l.validateKPI(ka.kpi, ka.path)
+		l.validateCalendarUse(ka.kpi.file, ka.path+".calendar", ka.kpi.Calendar)
+		l.validateAccrual(ka.kpi, ka.path)
 	}
 	l.checkExportedNames(kpis)
 	if l.errs.len() > 0 {

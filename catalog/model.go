@@ -13,13 +13,16 @@ type Catalog struct {
 	Alerting Alerting
 	Sources  []*Source
 	Teams    []*Team
-	KPIs     []*KPI
+	// Calendars are the business calendars the catalog defines.
+	Calendars []*Calendar
+	KPIs      []*KPI
 	// Files are the files the catalog was read from, in load order.
 	Files []string
 
-	sourceByName map[string]*Source
-	teamByName   map[string]*Team
-	kpiByName    map[string]*KPI
+	sourceByName   map[string]*Source
+	calendarByName map[string]*Calendar
+	teamByName     map[string]*Team
+	kpiByName      map[string]*KPI
 }
 
 // Source returns the named source, or nil.
@@ -76,6 +79,9 @@ type Global struct {
 	// Labels are constant labels added to every KPI series, such as company
 	// or environment.
 	Labels map[string]string `yaml:"labels"`
+	// Calendar names the calendar periods are counted in, unless a KPI
+	// names its own; UTC when empty.
+	Calendar string `yaml:"calendar"`
 }
 
 // Alerting holds what the Alertmanager generator needs beyond the teams.
@@ -238,13 +244,14 @@ const (
 // Period is the calendar span over which a KPI's target accumulates.
 type Period string
 
-// The periods. PromQL's calendar functions work in UTC, and so do these.
+// The periods, counted in the KPI's calendar (see CalendarOf).
 const (
 	PeriodNone    Period = ""
 	PeriodDay     Period = "day"
 	PeriodWeek    Period = "week"
 	PeriodMonth   Period = "month"
 	PeriodQuarter Period = "quarter"
+	PeriodYear    Period = "year"
 )
 
 // KPI is one key performance indicator: its SQL, what it means and who owns it.
@@ -276,6 +283,11 @@ type KPI struct {
 	Target     *Target     `yaml:"target"`
 	Thresholds *Thresholds `yaml:"thresholds"`
 	Period     Period      `yaml:"period"`
+	// Calendar names the calendar the KPI's period is counted in (default:
+	// global.calendar); Accrual says whether its target accrues by wall time
+	// or by the calendar's working time.
+	Calendar string  `yaml:"calendar"`
+	Accrual  Accrual `yaml:"accrual"`
 
 	// Forecast enables the forecast-miss alert for period KPIs (default true
 	// when a period and a target exist).

@@ -234,9 +234,9 @@ func (l *loader) validateKPI(k *KPI, path string) {
 		l.errAt(file, path+".direction", "expected higher or lower, got %q", k.Direction)
 	}
 	switch k.Period {
-	case PeriodNone, PeriodDay, PeriodWeek, PeriodMonth, PeriodQuarter:
+	case PeriodNone, PeriodDay, PeriodWeek, PeriodMonth, PeriodQuarter, PeriodYear:
 	default:
-		l.errAt(file, path+".period", "expected day, week, month or quarter, got %q", k.Period)
+		l.errAt(file, path+".period", "expected day, week, month, quarter or year, got %q", k.Period)
 	}
 	if k.Period != PeriodNone && k.Target == nil {
 		l.errAt(file, path+".period", "a period needs a target to pace against")

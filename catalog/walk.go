@@ -48,7 +48,7 @@ type structKeys struct {
 // else, such as !include, would otherwise be read as a plain string.
 var knownTags = map[string]bool{
 	"!!str": true, "!!int": true, "!!float": true, "!!bool": true, "!!null": true,
-	"!!map": true, "!!seq": true,
+	"!!map": true, "!!seq": true, "!!timestamp": true, // a date such as 2026-10-01, read as text
 }
 
 var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()

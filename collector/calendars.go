@@ -5,26 +5,19 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
-
-// CalendarUse is a calendar and the periods that KPIs count in it.
-type CalendarUse struct {
-	Calendar *calendar.Calendar
-	Periods  []calendar.Period
-}
 
 // calendarMetrics exports, at scrape time, the bounds of every period in use
 // and the share of it elapsed by wall time and by working time. It computes
 // from the clock alone, so a scrape never waits for it.
 type calendarMetrics struct {
 	clock               Clock
-	uses                func() []CalendarUse
+	uses                func() []catalog.CalendarUse
 	start, end, elapsed *prometheus.Desc
 }
 
-func newCalendarMetrics(clock Clock, uses func() []CalendarUse) *calendarMetrics {
+func newCalendarMetrics(clock Clock, uses func() []catalog.CalendarUse) *calendarMetrics {
 	cp := []string{catalog.LabelCalendar, catalog.LabelPeriod}
 	return &calendarMetrics{
 		clock: clock,

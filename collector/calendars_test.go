@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kpi-exporter/kpi_exporter/calendar"
+	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
 // TestCalendarSeriesCountShanghaiTime: ten minutes after midnight on the 1st
@@ -26,8 +27,8 @@ func TestCalendarSeriesCountShanghaiTime(t *testing.T) {
 	}
 	clock := newFakeClock()
 	clock.now = time.Date(2026, 12, 1, 0, 10, 0, 0, sh)
-	m := newCalendarMetrics(clock, func() []CalendarUse {
-		return []CalendarUse{{Calendar: cal, Periods: []calendar.Period{calendar.Day, calendar.Month}}}
+	m := newCalendarMetrics(clock, func() []catalog.CalendarUse {
+		return []catalog.CalendarUse{{Calendar: cal, Periods: []calendar.Period{calendar.Day, calendar.Month}}}
 	})
 	// Dec 1 00:00 +08:00 is 1796054400; Dec 2 is 1796140800; Jan 1 2027 is
 	// 1798732800 (date -d ... +%s). 600 s of a 86400 s day and of a 2678400 s month; no

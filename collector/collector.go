@@ -80,6 +80,12 @@ func New(opts Options) *Collector {
 	c.view.Store(&view{})
 	reg.MustRegister(
 		newSelfMetrics(c),
+		newCalendarMetrics(c.clock, func() []catalog.CalendarUse {
+			if cat := c.view.Load().cat; cat != nil {
+				return cat.CalendarUses()
+			}
+			return nil
+		}),
 		versioncollector.NewCollector("kpi_exporter"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
