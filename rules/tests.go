@@ -80,30 +80,6 @@ type ExpSample struct {
 	Value  float64 `yaml:"value"`
 }
 
-// Tests generates, per team, the promtool tests of its rules: for every alert
-// a series that fires it and series that must not fire it, and exact values
-// for the attainment and pacing records. Tests of period KPIs evaluate hourly
-// at a step that suits the period (tests.go, testStep) over days of the calendar that starts at 1970-01-01 (a Thursday), so their
-// elapsed fractions are known exactly.
-func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
-	var cal []RuleFile
-	if len(s.Files) > 0 && s.Files[0].Path == calendarFile {
-		cal = s.Files[:1]
-	}
-	var out []TestFile
-	for _, f := range s.Files {
-		if f.team == "" {
-			continue
-		}
-		tf, err := teamTestFiles(c, cal, f, s.kpis[f.Path])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tf...)
-	}
-	return out, nil
-}
-
 // teamTestFiles generates the test files of one team's rule file f, whose
 // KPIs are kpis, next to the calendar file cal (none or one).
 func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
@@ -151,9 +127,6 @@ func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catal
 	}
 	return out, nil
 }
-
-// Encode renders a test file, headed.
-func (f TestFile) Encode() ([]byte, error) { return f.AppendEncoded(nil) }
 
 // epoch is where promtool's test time starts.
 var epoch = time.Unix(0, 0).UTC()
@@ -261,20 +234,15 @@ func (x kpiCtx) beyond(th float64) float64 {
 	return th + d
 }
 
-// render expands an alert's annotations as Prometheus would for a firing
-// alert with the given labels and value, answering its queries from values
-// (by metric name): through expandFast where it can, else through
-// Prometheus' own template Expander.
+// render expands an alert's annotations with Prometheus's template
+// Expander, as Prometheus would for a firing alert with the given labels and
+// value, answering its queries from values (by metric name).
 func render(ann map[string]string, lbls map[string]string, value float64, values map[string]float64, at time.Time) (map[string]string, error) {
 	out := make(map[string]string, len(ann))
 	for k, text := range ann {
 		if !strings.Contains(text, "{{") {
 			// Text without an action expands to itself.
 			out[k] = text
-			continue
-		}
-		if s, ok := expandFast(text, lbls, value, values); ok {
-			out[k] = s
 			continue
 		}
 		s, err := expandTemplate(text, lbls, value, values, at)
@@ -285,6 +253,10 @@ func render(ann map[string]string, lbls map[string]string, value float64, values
 	}
 	return out, nil
 }
+
+// templateDefs are the variables Prometheus defines before an alert's label
+// or annotation text (its rule manager, and rulefmt's template check).
+const templateDefs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
 
 // expandTemplate expands one annotation text with Prometheus' template
 // Expander, as its rule manager does for a firing alert.

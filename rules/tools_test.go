@@ -31,7 +31,7 @@ func tool(t *testing.T, name, pkg string) string {
 func writeGenerated(t *testing.T, path string, o Options) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := output.Write(dir, generate(t, load(t, path), o)); err != nil {
+	if _, err := output.Write(dir, generate(t, load(t, path), o)); err != nil {
 		t.Fatal(err)
 	}
 	return dir
