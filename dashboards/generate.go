@@ -12,12 +12,12 @@ import (
 
 // Paths of the generated files, relative to the output directory.
 const (
-	OverviewPath     = "dashboards/overview.json"
-	ProvisioningPath = "dashboards/provisioning/kpi_exporter.yml"
+	overviewPath     = "dashboards/overview.json"
+	provisioningPath = "dashboards/provisioning/kpi_exporter.yml"
 )
 
-// TeamPath is the path of a team's dashboard.
-func TeamPath(team string) string { return "dashboards/team-" + team + ".json" }
+// teamPath is the path of a team's dashboard.
+func teamPath(team string) string { return "dashboards/team-" + team + ".json" }
 
 // Board is one generated dashboard and the path it is written to.
 type Board struct {
@@ -37,11 +37,11 @@ type Output struct {
 // with Grafana's foundation SDK, and the provisioning file. The same catalog
 // always gives the same dashboards.
 func Generate(cat *catalog.Catalog) (*Output, error) {
-	paths := []string{OverviewPath}
+	paths := []string{overviewPath}
 	builders := []*dashboard.DashboardBuilder{overview(cat)}
 	for _, t := range cat.Teams {
 		if kpis := cat.TeamKPIs(t.Name); len(kpis) > 0 {
-			paths = append(paths, TeamPath(t.Name))
+			paths = append(paths, teamPath(t.Name))
 			builders = append(builders, teamDashboard(t, kpis))
 		}
 	}
@@ -68,5 +68,5 @@ func (o *Output) Files() []output.File {
 	for _, b := range o.Boards {
 		files = append(files, output.File{Path: b.Path, Value: b.Dashboard})
 	}
-	return append(files, output.File{Path: ProvisioningPath, Value: o.Provisioning, Comment: provisioningComment})
+	return append(files, output.File{Path: provisioningPath, Value: o.Provisioning, Comment: provisioningComment})
 }

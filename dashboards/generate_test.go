@@ -98,7 +98,7 @@ func TestGeneratedFilesMatchGolden(t *testing.T) {
 			t.Errorf("%s differs from %s; if the change is intended, run go test ./dashboards -update and review the diff", f.Path, golden)
 		}
 	}
-	want := []string{OverviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", ProvisioningPath}
+	want := []string{overviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", provisioningPath}
 	if strings.Join(paths, " ") != strings.Join(want, " ") {
 		t.Errorf("files = %v, want %v (a team without KPIs gets no dashboard)", paths, want)
 	}
@@ -151,10 +151,10 @@ func TestDashboardsImportAnywhere(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cat := c.load(t)
 			docs := dashboardFiles(t, generate(t, cat))
-			wantUID := map[string]string{OverviewPath: catalog.OverviewDashboardUID}
+			wantUID := map[string]string{overviewPath: catalog.OverviewDashboardUID}
 			for _, team := range cat.Teams {
 				if len(cat.TeamKPIs(team.Name)) > 0 {
-					wantUID[TeamPath(team.Name)] = catalog.DashboardUID(team.Name)
+					wantUID[teamPath(team.Name)] = catalog.DashboardUID(team.Name)
 				}
 			}
 			if len(docs) != len(wantUID) {
@@ -256,8 +256,8 @@ func sortedKeys[V any](m map[string]V) []string {
 func TestProvisioningLoadsTheGeneratedDashboards(t *testing.T) {
 	files := generate(t, load(t, "testdata/catalog.yaml"))
 	prov := files[len(files)-1]
-	if prov.Path != ProvisioningPath {
-		t.Fatalf("last file is %s, want %s", prov.Path, ProvisioningPath)
+	if prov.Path != provisioningPath {
+		t.Fatalf("last file is %s, want %s", prov.Path, provisioningPath)
 	}
 	if !bytes.HasPrefix(prov.Data, []byte(output.Header)) {
 		t.Errorf("provisioning file lacks the generated-code header")
@@ -276,7 +276,7 @@ func TestProvisioningLoadsTheGeneratedDashboards(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc.APIVersion != 1 || len(doc.Providers) != 1 || doc.Providers[0].Type != "file" ||
-		doc.Providers[0].Options["path"] != ProvisioningDir {
-		t.Errorf("provisioning = %+v, want apiVersion 1 and one file provider reading %s", doc, ProvisioningDir)
+		doc.Providers[0].Options["path"] != provisioningDir {
+		t.Errorf("provisioning = %+v, want apiVersion 1 and one file provider reading %s", doc, provisioningDir)
 	}
 }

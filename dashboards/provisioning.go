@@ -1,13 +1,13 @@
 package dashboards
 
-// ProvisioningDir is where the provisioning file expects the dashboards'
+// provisioningDir is where the provisioning file expects the dashboards'
 // JSON: copy or mount DIR/dashboards/*.json there, and the provisioning file
 // into Grafana's provisioning/dashboards directory.
-const ProvisioningDir = "/var/lib/grafana/dashboards/kpi_exporter"
+const provisioningDir = "/var/lib/grafana/dashboards/kpi_exporter"
 
 // provisioningComment heads the provisioning file.
 const provisioningComment = "Grafana dashboard provisioning: put this file in Grafana's provisioning/dashboards\n" +
-	"directory and the generated dashboards/*.json in " + ProvisioningDir + ".\n"
+	"directory and the generated dashboards/*.json in " + provisioningDir + ".\n"
 
 // Provisioning is Grafana's dashboard provisioning format (apiVersion 1).
 type Provisioning struct {
@@ -42,7 +42,7 @@ func provisioning() Provisioning {
 			DisableDeletion:       false,
 			AllowUIUpdates:        false,
 			UpdateIntervalSeconds: 60,
-			Options:               map[string]string{"path": ProvisioningDir},
+			Options:               map[string]string{"path": provisioningDir},
 		}},
 	}
 }

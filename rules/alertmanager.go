@@ -10,8 +10,8 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
-// AlertmanagerFile is where the Alertmanager configuration goes.
-const AlertmanagerFile = "alertmanager/alertmanager.yml"
+// alertmanagerFile is where the Alertmanager configuration goes.
+const alertmanagerFile = "alertmanager/alertmanager.yml"
 
 // AMVersion is the oldest Alertmanager the generated configuration must
 // load in. Secrets that only newer versions can read from a file decide
@@ -140,11 +140,11 @@ type amResponder struct {
 // defaultReceiver takes alerts without a team; it has no integrations.
 const defaultReceiver = "kpi_exporter-unrouted"
 
-// NotifyReceiver and OnCallReceiver name a team's receivers.
-func NotifyReceiver(team string) string { return team + "-notify" }
+// notifyReceiver names the receiver of a team's warnings.
+func notifyReceiver(team string) string { return team + "-notify" }
 
-// OnCallReceiver names the receiver of a team's critical alerts.
-func OnCallReceiver(team string) string { return team + "-oncall" }
+// onCallReceiver names the receiver of a team's critical alerts.
+func onCallReceiver(team string) string { return team + "-oncall" }
 
 func matcher(name, value string) string { return name + "=" + strconv.Quote(value) }
 
@@ -176,14 +176,14 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		Receivers: []amReceiver{{Name: defaultReceiver}},
 	}
 	for _, t := range c.Teams {
-		notify, err := cfg.receiver(NotifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
+		notify, err := cfg.receiver(notifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
 		if err != nil {
 			return nil, err
 		}
 		critical := notify.Name
 		cfg.Receivers = append(cfg.Receivers, notify)
 		if !t.OnCall.Empty() {
-			oncall, err := cfg.receiver(OnCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
+			oncall, err := cfg.receiver(onCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
 			if err != nil {
 				return nil, err
 			}
@@ -276,7 +276,7 @@ func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers,
 // file is the configuration as the file to write, with a comment naming
 // any receiver the target version cannot express.
 func (cfg *AMConfig) file() output.File {
-	f := output.File{Path: AlertmanagerFile, Value: cfg}
+	f := output.File{Path: alertmanagerFile, Value: cfg}
 	if len(cfg.Omitted) == 0 {
 		return f
 	}

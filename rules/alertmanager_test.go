@@ -12,7 +12,7 @@ import (
 
 func loadAM(t *testing.T, path string, v AMVersion) *amconfig.Config {
 	t.Helper()
-	data := fileData(t, generate(t, load(t, path), Options{AlertmanagerVersion: v}), AlertmanagerFile)
+	data := fileData(t, generate(t, load(t, path), Options{AlertmanagerVersion: v}), alertmanagerFile)
 	cfg, err := amconfig.Load(string(data))
 	if err != nil {
 		t.Fatalf("alertmanager config.Load: %v\n%s", err, data)
@@ -95,7 +95,7 @@ func TestReceiversWithSecretFilesTooNewForTheTargetAreLeftOutNotInlined(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := fileData(t, generate(t, c, Options{}), AlertmanagerFile)
+	data := fileData(t, generate(t, c, Options{}), alertmanagerFile)
 	var body []string
 	for _, line := range strings.Split(string(data), "\n") {
 		if !strings.HasPrefix(line, "#") {

@@ -15,11 +15,12 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
-// Dir is where rule files go below the output directory; tests go to Dir/tests.
-const Dir = "rules"
+// rulesDir is where rule files go below the output directory; tests go to
+// testsDir.
+const rulesDir = "rules"
 
 // calendarFile holds the calendar group.
-const calendarFile = Dir + "/calendar.yml"
+const calendarFile = rulesDir + "/calendar.yml"
 
 // RuleFile is one Prometheus rule file: its path below the output directory
 // and its groups.
@@ -51,11 +52,11 @@ type Options struct {
 	PrometheusRule bool
 }
 
-// TeamFile is the path of a team's rule file.
-func TeamFile(team string) string { return Dir + "/team-" + team + ".yml" }
+// teamFile is the path of a team's rule file.
+func teamFile(team string) string { return rulesDir + "/team-" + team + ".yml" }
 
-// GroupName is the name of the rule group of a team's KPI group.
-func GroupName(team, group string) string {
+// groupName is the name of the rule group of a team's KPI group.
+func groupName(team, group string) string {
 	if group == "" || group == team {
 		return "kpi." + team
 	}
@@ -140,13 +141,13 @@ type teamOutput struct {
 // generateTeam builds, validates and tests the rule file of one team.
 func generateTeam(c *catalog.Catalog, cal []RuleFile, team string) teamOutput {
 	kpis := c.TeamKPIs(team)
-	t := teamOutput{file: RuleFile{Path: TeamFile(team), team: team}}
+	t := teamOutput{file: RuleFile{Path: teamFile(team), team: team}}
 	// A group's rules are its KPIs' in catalog order; groups are in the
 	// order of their first KPI.
 	var order []string
 	byGroup := map[string][]*catalog.KPI{}
 	for _, k := range kpis {
-		g := GroupName(k.Team, k.Group)
+		g := groupName(k.Team, k.Group)
 		if _, ok := byGroup[g]; !ok {
 			order = append(order, g)
 		}
@@ -195,7 +196,7 @@ func (o *Output) Files() []output.File {
 	}
 	files = append(files, o.Alertmanager.file())
 	if o.PrometheusRule != nil {
-		files = append(files, output.File{Path: PrometheusRuleFile, Value: o.PrometheusRule})
+		files = append(files, output.File{Path: prometheusRuleFile, Value: o.PrometheusRule})
 	}
 	slices.SortFunc(files, func(a, b output.File) int { return strings.Compare(a.Path, b.Path) })
 	return files

@@ -257,7 +257,7 @@ kpis:
 	warnings := out.Warnings()
 	var rules bool
 	for _, f := range generate(t, c, Options{}) {
-		rules = rules || f.Path == TeamFile("nomads") && bytes.Contains(f.Data, []byte("alert: "+catalog.AlertThresholdWarning))
+		rules = rules || f.Path == teamFile("nomads") && bytes.Contains(f.Data, []byte("alert: "+catalog.AlertThresholdWarning))
 	}
 	if !rules {
 		t.Error("no rules for the KPI of an undefined team")

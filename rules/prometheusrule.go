@@ -4,8 +4,8 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 )
 
-// PrometheusRuleFile is where the Kubernetes resource goes.
-const PrometheusRuleFile = "kubernetes/prometheusrule.yml"
+// prometheusRuleFile is where the Kubernetes resource goes.
+const prometheusRuleFile = "kubernetes/prometheusrule.yml"
 
 // PrometheusRule is a prometheus-operator PrometheusRule resource.
 type PrometheusRule struct {

@@ -13,7 +13,7 @@ func TestPrometheusRuleHoldsEveryGroupInALoadableSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := fileData(t, generate(t, c, Options{PrometheusRule: true}), PrometheusRuleFile)
+	data := fileData(t, generate(t, c, Options{PrometheusRule: true}), prometheusRuleFile)
 	var res struct {
 		APIVersion string `yaml:"apiVersion"`
 		Kind       string `yaml:"kind"`
@@ -25,7 +25,7 @@ func TestPrometheusRuleHoldsEveryGroupInALoadableSpec(t *testing.T) {
 	if res.APIVersion != "monitoring.coreos.com/v1" || res.Kind != "PrometheusRule" {
 		t.Errorf("not a PrometheusRule: %s %s", res.APIVersion, res.Kind)
 	}
-	if _, errs := validate(RuleFile{Path: PrometheusRuleFile, Groups: res.Spec.Groups}); len(errs) > 0 {
+	if _, errs := validate(RuleFile{Path: prometheusRuleFile, Groups: res.Spec.Groups}); len(errs) > 0 {
 		t.Errorf("spec does not load as a rule file: %v", errs)
 	}
 	want := 0

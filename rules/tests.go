@@ -18,9 +18,9 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// TestDir is where the promtool unit tests go; they run from there with
+// testsDir is where the promtool unit tests go; they run from there with
 // `promtool test rules *.yml`.
-const TestDir = Dir + "/tests"
+const testsDir = rulesDir + "/tests"
 
 // The job and instance the test series carry, as a scrape would add them.
 const (
@@ -83,7 +83,7 @@ type ExpSample struct {
 // teamTestFiles generates the test files of one team's rule file f, whose
 // KPIs are kpis, next to the calendar file cal (none or one).
 func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
-	base := TestDir + "/team-" + f.team
+	base := testsDir + "/team-" + f.team
 	files := append(slices.Clone(cal), f)
 	ruleFiles := make([]string, len(files))
 	var groups []string

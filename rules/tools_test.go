@@ -91,7 +91,7 @@ func TestAmtoolAcceptsTheAlertmanagerConfig(t *testing.T) {
 	for name, path := range checkedCatalogs(t) {
 		t.Run(name, func(t *testing.T) {
 			dir := writeGenerated(t, path, Options{})
-			out, err := exec.Command(amtool, "check-config", filepath.Join(dir, filepath.FromSlash(AlertmanagerFile))).CombinedOutput()
+			out, err := exec.Command(amtool, "check-config", filepath.Join(dir, filepath.FromSlash(alertmanagerFile))).CombinedOutput()
 			if err != nil {
 				t.Fatalf("amtool check-config: %v\n%s", err, out)
 			}
