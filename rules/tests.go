@@ -169,35 +169,19 @@ func (x kpiCtx) alertExpLabels(severity string) map[string]string {
 	return l
 }
 
+// selector is a series selector of name and the label set l, sorted by
+// label name, as promtool reads it.
 func selector(name string, l map[string]string) string {
-	return string(appendLabels(append(make([]byte, 0, 64+len(name)), name...), l))
-}
-
-// appendLabels appends a label set in braces, sorted by name.
-func appendLabels(b []byte, l map[string]string) []byte {
-	b = append(b, '{')
+	var b strings.Builder
+	b.WriteString(name + "{")
 	for i, k := range sortedKeys(l) {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
-		b = strconv.AppendQuote(append(append(b, k...), '='), l[k])
+		b.WriteString(k + "=" + strconv.Quote(l[k]))
 	}
-	return append(b, '}')
-}
-
-// testLabels are a KPI's label sets in the tests, each rendered once: nearly
-// every input series and expected sample of the KPI's tests names one.
-type testLabels struct {
-	series string // seriesLabels, in braces
-	kept   string // keptLabels, in braces
-}
-
-func (x kpiCtx) labels() *testLabels {
-	if x.tl.series == "" {
-		x.tl.series = string(appendLabels(nil, x.seriesLabels()))
-		x.tl.kept = string(appendLabels(nil, x.keptLabels()))
-	}
-	return x.tl
+	b.WriteByte('}')
+	return b.String()
 }
 
 // constant is n+1 samples of v in promtool notation.
