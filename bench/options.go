@@ -81,7 +81,7 @@ func (o Options) withDefaults() Options {
 		o.OverheadRuns = 5
 	}
 	if o.GenerateKPIs <= 0 {
-		o.GenerateKPIs = 10_000
+		o.GenerateKPIs = 1_000
 	}
 	if o.GenerateRuns <= 0 {
 		o.GenerateRuns = 5

@@ -30,9 +30,9 @@ const (
 	targetSpeedup     = 30.0
 	targetRSSRatio    = 0.5
 	targetOverhead    = 1.15
-	targetGenWall     = 3 * time.Second
-	targetGenRSS      = 400 << 20
-	targetGenKPIs     = 10_000
+	targetGenWall     = 2 * time.Second // issue 16
+	targetGenRSS      = 300 << 20
+	targetGenKPIs     = 1_000
 	targetOverheadRow = 200_000
 )
 

@@ -1,18 +1,12 @@
 package dashboards
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
 // syntheticCatalog builds a catalog of n KPIs in teams of perTeam, cycling
@@ -56,69 +50,20 @@ func syntheticCatalog(tb testing.TB, n, perTeam int) *catalog.Catalog {
 	return cat
 }
 
-// BenchmarkGenerate10000KPIs measures Generate on 10,000 KPIs in 50 teams.
-// Besides wall time it reports the CPU time of the process per operation, so
-// that a figure taken on a busy machine can still be judged: the target is
-// 2 s of wall time on an idle 2-core machine. On Linux it also reports the
-// process's peak RSS while generating (the loaded catalog, about 40 MB,
-// included): the rendered files are all held in memory, and the garbage
-// collector lets the heap grow to about twice what is live.
-func BenchmarkGenerate10000KPIs(b *testing.B) {
-	cat := syntheticCatalog(b, 10000, 200)
+// BenchmarkGenerate1000KPIs measures Generate on 1,000 KPIs in teams of 20,
+// with every file encoded as package output encodes it.
+func BenchmarkGenerate1000KPIs(b *testing.B) {
+	cat := syntheticCatalog(b, 1000, 20)
 	b.ReportAllocs()
-	var size int
-	peak := resetPeakRSS()
-	cpu0 := cpuTime(b)
-	b.ResetTimer()
 	for b.Loop() {
-		files, err := Generate(cat)
+		out, err := Generate(cat)
 		if err != nil {
 			b.Fatal(err)
 		}
-		size = 0
-		for _, f := range files {
-			size += len(f.Data)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric((cpuTime(b)-cpu0).Seconds()/float64(b.N), "cpu-s/op")
-	b.ReportMetric(float64(size)/1e6, "MB-output")
-	if peak != nil {
-		if mb, err := peak(); err == nil {
-			b.ReportMetric(mb, "peak-RSS-MB")
-		}
-	}
-}
-
-// resetPeakRSS collects the garbage of what came before, resets the
-// process's peak RSS and returns a function that reads it, in MB; nil where
-// Linux's /proc/self/clear_refs is not available.
-func resetPeakRSS() func() (float64, error) {
-	runtime.GC()
-	debug.FreeOSMemory()
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		return nil
-	}
-	return func() (float64, error) {
-		status, err := os.ReadFile("/proc/self/status")
-		if err != nil {
-			return 0, err
-		}
-		for line := range strings.Lines(string(status)) {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-				return kb / 1024, err
+		for _, f := range out.Files() {
+			if _, err := output.Encode(f); err != nil {
+				b.Fatal(err)
 			}
 		}
-		return 0, errors.New("no VmHWM in /proc/self/status")
 	}
-}
-
-// cpuTime is the user and system CPU time the process has used so far.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -90,7 +90,7 @@ func TestEveryKPIIsOnTheOverviewWithTargetAndThresholds(t *testing.T) {
 	for _, c := range testCatalogs(t) {
 		t.Run(c.name, func(t *testing.T) {
 			cat := c.load(t)
-			ov := panelsOf(t, generate(t, cat))[OverviewPath]
+			ov := panelsOf(t, generate(t, cat))[overviewPath]
 			for _, k := range cat.KPIs {
 				v, ok := find(ov, "stat", k.MetricName())
 				if !ok {
@@ -151,7 +151,7 @@ func TestEveryKPIIsOnItsTeamDashboardWithTargetAndThresholds(t *testing.T) {
 			cat := c.load(t)
 			all := panelsOf(t, generate(t, cat))
 			for _, k := range cat.KPIs {
-				ps := all[TeamPath(k.Team)]
+				ps := all[teamPath(k.Team)]
 				var v panel
 				for _, p := range ps {
 					if p.ID == k.PanelNumber() {

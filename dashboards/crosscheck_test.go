@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -146,28 +144,20 @@ func fromPage(t *testing.T, page []byte, p produced) {
 // which the rules keep, and ALERTS with every alert's labels.
 func fromRules(t *testing.T, cat *catalog.Catalog, p produced) {
 	t.Helper()
-	// The rule files alone, as rules.Generate writes them, without the
-	// promtool tests and Alertmanager configuration it also builds.
-	set, err := rules.Build(cat)
+	// The rule files alone, without the promtool tests and Alertmanager
+	// configuration rules.Generate also builds.
+	out, err := rules.Generate(cat, rules.Options{})
 	if err != nil {
-		t.Fatalf("build rules: %v", err)
-	}
-	files, err := set.Outputs()
-	if err != nil {
-		t.Fatalf("render rules: %v", err)
+		t.Fatalf("generate rules: %v", err)
 	}
 	kpiOf := map[string]*catalog.KPI{}
 	for _, k := range cat.KPIs {
 		kpiOf[k.KPIRecord(catalog.OpValue)] = k
 	}
 	var parsed int
-	for _, f := range files {
-		groups, errs := rulefmt.Parse(f.Data, false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
-		if len(errs) > 0 {
-			t.Fatalf("%s: %v", f.Path, errs)
-		}
+	for _, f := range out.RuleFiles {
 		parsed++
-		for _, g := range groups.Groups {
+		for _, g := range f.Groups {
 			for _, r := range g.Rules {
 				var static []string
 				for l := range r.Labels {

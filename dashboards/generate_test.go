@@ -6,12 +6,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"gopkg.in/yaml.v3"
@@ -35,11 +33,24 @@ func load(t testing.TB, path string) *catalog.Catalog {
 	return cat
 }
 
+// File is a generated file as package output encodes it.
+type File = output.File
+
+// generate returns every file Generate gives for cat, encoded as package
+// output writes it.
 func generate(t testing.TB, cat *catalog.Catalog) []File {
 	t.Helper()
-	files, err := Generate(cat)
+	out, err := Generate(cat)
 	if err != nil {
 		t.Fatalf("generate: %v", err)
+	}
+	var files []File
+	for _, f := range out.Files() {
+		data, err := output.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, File{Path: f.Path, Data: data})
 	}
 	return files
 }
@@ -87,7 +98,7 @@ func TestGeneratedFilesMatchGolden(t *testing.T) {
 			t.Errorf("%s differs from %s; if the change is intended, run go test ./dashboards -update and review the diff", f.Path, golden)
 		}
 	}
-	want := []string{OverviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", ProvisioningPath}
+	want := []string{overviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", provisioningPath}
 	if strings.Join(paths, " ") != strings.Join(want, " ") {
 		t.Errorf("files = %v, want %v (a team without KPIs gets no dashboard)", paths, want)
 	}
@@ -106,31 +117,6 @@ func TestRegeneratingGivesIdenticalBytes(t *testing.T) {
 					if first[i].Path != again[i].Path || !bytes.Equal(first[i].Data, again[i].Data) {
 						t.Fatalf("%s changed between runs", first[i].Path)
 					}
-				}
-			}
-		})
-	}
-}
-
-// TestGenerateToWritesWhatGenerateReturns: the streaming form hands the sink
-// the same files, each once.
-func TestGenerateToWritesWhatGenerateReturns(t *testing.T) {
-	for _, c := range testCatalogs(t) {
-		t.Run(c.name, func(t *testing.T) {
-			want := generate(t, c.load(t))
-			var sink output.Files
-			if err := GenerateTo(c.load(t), &sink); err != nil {
-				t.Fatal(err)
-			}
-			got := sink.List()
-			slices.SortFunc(got, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-			slices.SortFunc(want, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-			if len(got) != len(want) {
-				t.Fatalf("%d files, want %d", len(got), len(want))
-			}
-			for i := range want {
-				if got[i].Path != want[i].Path || !bytes.Equal(got[i].Data, want[i].Data) {
-					t.Errorf("%s differs from Generate's %s", got[i].Path, want[i].Path)
 				}
 			}
 		})
@@ -165,10 +151,10 @@ func TestDashboardsImportAnywhere(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cat := c.load(t)
 			docs := dashboardFiles(t, generate(t, cat))
-			wantUID := map[string]string{OverviewPath: catalog.OverviewDashboardUID}
+			wantUID := map[string]string{overviewPath: catalog.OverviewDashboardUID}
 			for _, team := range cat.Teams {
 				if len(cat.TeamKPIs(team.Name)) > 0 {
-					wantUID[TeamPath(team.Name)] = catalog.DashboardUID(team.Name)
+					wantUID[teamPath(team.Name)] = catalog.DashboardUID(team.Name)
 				}
 			}
 			if len(docs) != len(wantUID) {
@@ -267,105 +253,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func TestEncodedDashboardHoldsTheSDKModel(t *testing.T) {
-	for _, c := range testCatalogs(t) {
-		t.Run(c.name, func(t *testing.T) {
-			cat := c.load(t)
-			docs := dashboardFiles(t, generate(t, cat))
-			for _, b := range boards(cat) {
-				// The whole dashboard, built the SDK's way.
-				sdkBuilder := b.settings()
-				b.panels(builderSink{sdkBuilder})
-				d, err := sdkBuilder.Build()
-				if err != nil {
-					t.Fatal(err)
-				}
-				// The SDK's own marshalling, less the panel defaults the
-				// encoder leaves to Grafana and the fields of a panel link
-				// that only apply to dashboard links.
-				sdk, err := json.Marshal(d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var want map[string]any
-				if err := json.Unmarshal(sdk, &want); err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range want["panels"].([]any) {
-					p := p.(map[string]any)
-					if p["transparent"] == false {
-						delete(p, "transparent")
-					}
-					if p["repeatDirection"] == "h" {
-						delete(p, "repeatDirection")
-					}
-					links, _ := p["links"].([]any)
-					for _, l := range links {
-						l := l.(map[string]any)
-						for k, v := range l {
-							if k != "title" && k != "url" && (v == "" || v == false || v == "inControlsMenu" || reflect.DeepEqual(v, []any{})) {
-								delete(l, k)
-							}
-						}
-					}
-				}
-				if !reflect.DeepEqual(docs[b.path], want) {
-					t.Errorf("%s does not hold the dashboard the SDK marshals", b.path)
-				}
-			}
-		})
-	}
-}
-
-// builderSink adds panels to an SDK dashboard builder.
-type builderSink struct{ b *dashboard.DashboardBuilder }
-
-func (s builderSink) panel(p cog.Builder[dashboard.Panel])  { s.b.WithPanel(p) }
-func (s builderSink) row(r cog.Builder[dashboard.RowPanel]) { s.b.WithRow(r) }
-
-func TestLayoutIndentsSettingsAndPutsOnePanelOnEachLine(t *testing.T) {
-	for _, c := range testCatalogs(t) {
-		for _, f := range generate(t, c.load(t)) {
-			if !strings.HasSuffix(f.Path, ".json") {
-				continue
-			}
-			text := string(f.Data)
-			head, panels, ok := strings.Cut(text, "\n  \"panels\": [\n")
-			if !ok || !strings.HasSuffix(panels, "\n  ]\n}\n") {
-				t.Errorf("%s: no panels list closing the document", f.Path)
-				continue
-			}
-			// The settings are laid out exactly as json.Indent does.
-			settings := strings.TrimSuffix(head, ",") + "\n}"
-			var compact, want bytes.Buffer
-			if err := json.Compact(&compact, []byte(settings)); err != nil {
-				t.Fatalf("%s: settings: %v", f.Path, err)
-			}
-			if err := json.Indent(&want, compact.Bytes(), "", "  "); err != nil {
-				t.Fatal(err)
-			}
-			if settings != want.String() {
-				t.Errorf("%s: settings are not indented by two spaces", f.Path)
-			}
-			for i, line := range strings.Split(strings.TrimSuffix(panels, "\n  ]\n}\n"), "\n") {
-				panel := strings.TrimSuffix(strings.TrimPrefix(line, "    "), ",")
-				compact.Reset()
-				if err := json.Compact(&compact, []byte(panel)); err != nil || compact.String() != panel || panel[0] != '{' {
-					t.Errorf("%s: line %d of the panels is not one compact panel: %.80s", f.Path, i, line)
-					break
-				}
-			}
-		}
-	}
-}
-
 func TestProvisioningLoadsTheGeneratedDashboards(t *testing.T) {
 	files := generate(t, load(t, "testdata/catalog.yaml"))
 	prov := files[len(files)-1]
-	if prov.Path != ProvisioningPath {
-		t.Fatalf("last file is %s, want %s", prov.Path, ProvisioningPath)
+	if prov.Path != provisioningPath {
+		t.Fatalf("last file is %s, want %s", prov.Path, provisioningPath)
 	}
-	if !bytes.HasPrefix(prov.Data, []byte(generatedHeader)) {
+	if !bytes.HasPrefix(prov.Data, []byte(output.Header)) {
 		t.Errorf("provisioning file lacks the generated-code header")
 	}
 	var doc struct {
@@ -382,33 +276,7 @@ func TestProvisioningLoadsTheGeneratedDashboards(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc.APIVersion != 1 || len(doc.Providers) != 1 || doc.Providers[0].Type != "file" ||
-		doc.Providers[0].Options["path"] != ProvisioningDir {
-		t.Errorf("provisioning = %+v, want apiVersion 1 and one file provider reading %s", doc, ProvisioningDir)
-	}
-}
-
-func TestPanelLinksAreWrittenPlainlyOnlyWhenNothingElseIsSet(t *testing.T) {
-	url := "/d/x"
-	for _, c := range []struct {
-		name  string
-		link  dashboard.DashboardLink
-		plain bool
-	}{
-		{"title and URL are written alone", *dashboard.NewDashboardLink(), true},
-		{"a link opening a new tab keeps every field", dashboard.DashboardLink{TargetBlank: true}, false},
-		{"a link keeping the time range keeps every field", dashboard.DashboardLink{KeepTime: true}, false},
-		{"a link with tags keeps every field", dashboard.DashboardLink{Tags: []string{"a"}}, false},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			c.link.Title, c.link.Url = "Details", &url
-			data, err := json.Marshal(panelView(dashboard.Panel{Type: "stat", Links: []dashboard.DashboardLink{c.link}}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			plain := strings.Contains(string(data), `"links":[{"title":"Details","url":"/d/x"}]`)
-			if plain != c.plain {
-				t.Errorf("links written plainly = %v, want %v: %s", plain, c.plain, data)
-			}
-		})
+		doc.Providers[0].Options["path"] != provisioningDir {
+		t.Errorf("provisioning = %+v, want apiVersion 1 and one file provider reading %s", doc, provisioningDir)
 	}
 }

@@ -105,12 +105,7 @@ func matchers(k *catalog.KPI) []string {
 // teamDashboard is a team's drill-down: per KPI a row with the value over
 // time against target and thresholds, attainment, pacing, current values by
 // dimension, collection health and a breakdown by each label.
-func teamDashboard(t *catalog.Team, kpis []*catalog.KPI) board {
-	return board{TeamPath(t.Name), func() *dashboard.DashboardBuilder { return teamSettings(t, kpis) },
-		func(out panelSink) { teamPanels(kpis, out) }}
-}
-
-func teamSettings(t *catalog.Team, kpis []*catalog.KPI) *dashboard.DashboardBuilder {
+func teamDashboard(t *catalog.Team, kpis []*catalog.KPI) *dashboard.DashboardBuilder {
 	title := "KPIs: " + t.Name
 	if t.Description != "" {
 		title += " (" + t.Description + ")"
@@ -150,10 +145,11 @@ func teamSettings(t *catalog.Team, kpis []*catalog.KPI) *dashboard.DashboardBuil
 		TextFormat("New definition hash {{definition_hash}}: a jump here may come from the new formula, not the business.").
 		TagKeys("kpi").
 		UseValueForTime(false))
+	teamPanels(kpis, b)
 	return b
 }
 
-func teamPanels(kpis []*catalog.KPI, out panelSink) {
+func teamPanels(kpis []*catalog.KPI, out *dashboard.DashboardBuilder) {
 	// Ids beyond a KPI's block (breakdowns past the third) come after every block.
 	var extra uint32
 	for _, k := range kpis {
@@ -169,29 +165,29 @@ func teamPanels(kpis []*catalog.KPI, out panelSink) {
 		if k.Help != "" {
 			rowTitle += ": " + k.Help
 		}
-		out.row(dashboard.NewRowBuilder(rowTitle).Id(base + offRow).GridPos(g.row()))
+		out.WithRow(dashboard.NewRowBuilder(rowTitle).Id(base + offRow).GridPos(g.row()))
 
 		valueW := uint32(12)
-		out.panel(valueSeries(k, q).Id(base + offValue).GridPos(g.place(valueW, 8)))
+		out.WithPanel(valueSeries(k, q).Id(base + offValue).GridPos(g.place(valueW, 8)))
 		if k.Target != nil {
 			w := uint32(12)
 			if hasPacing(k) {
 				w = 6
 			}
-			out.panel(attainmentSeries(k, q).Id(base + offAttainment).GridPos(g.place(w, 8)))
+			out.WithPanel(attainmentSeries(k, q).Id(base + offAttainment).GridPos(g.place(w, 8)))
 			if hasPacing(k) {
-				out.panel(pacingSeries(k, q).Id(base + offPacing).GridPos(g.place(6, 8)))
+				out.WithPanel(pacingSeries(k, q).Id(base + offPacing).GridPos(g.place(6, 8)))
 			}
 		}
-		out.panel(currentTable(k, q).Id(base + offTable).GridPos(g.place(12, 8)))
-		out.panel(healthStat(k, q).Id(base + offHealth).GridPos(g.place(4, 8)))
-		out.panel(errorSeries(k, q).Id(base + offErrors).GridPos(g.place(8, 8)))
+		out.WithPanel(currentTable(k, q).Id(base + offTable).GridPos(g.place(12, 8)))
+		out.WithPanel(healthStat(k, q).Id(base + offHealth).GridPos(g.place(4, 8)))
+		out.WithPanel(errorSeries(k, q).Id(base + offErrors).GridPos(g.place(8, 8)))
 		for i, l := range k.Labels {
 			id := base + offBreakdown + uint32(i)
 			if i >= offRow-offBreakdown {
 				id = nextExtra()
 			}
-			out.panel(breakdownSeries(k, q, l).Id(id).GridPos(g.place(8, 7)))
+			out.WithPanel(breakdownSeries(k, q, l).Id(id).GridPos(g.place(8, 7)))
 		}
 	}
 }

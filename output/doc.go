@@ -1,5 +1,5 @@
-// Package output holds what generators write into: a file, the Sink that
-// takes files one at a time, and the Writer that puts them on disk, all or
-// nothing. Generators stay pure: they hand files to a Sink and never touch
-// the file system themselves.
+// Package output is the one step that turns generated values into files:
+// it encodes each value with yaml.v3 or encoding/json, by its path's
+// extension, and writes every file below a directory, all of them or none.
+// Generators stay pure: they return values and never touch the file system.
 package output

@@ -1,23 +1,39 @@
 package output
 
 import (
-	"fmt"
+	"math"
 	"os"
 	"path/filepath"
-	"sync"
+	"strings"
 	"testing"
 )
 
-func TestWriteCreatesEveryFileBelowTheDirectory(t *testing.T) {
-	dir := t.TempDir()
-	files := []File{{Path: "rules/a.yml", Data: []byte("a\n")}, {Path: "b/c/d.yml", Data: []byte("d\n")}}
-	if err := Write(dir, files); err != nil {
+func write(t *testing.T, dir string, files ...File) {
+	t.Helper()
+	if _, err := Write(dir, files); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func read(t *testing.T, dir, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestWriteCreatesEveryFileBelowTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	files := []File{{Path: "rules/a.md", Data: []byte("a\n")}, {Path: "b/c/d.md", Data: []byte("d\n")}}
+	n, err := Write(dir, files)
+	if err != nil || n != 2 {
+		t.Fatalf("wrote %d: %v", n, err)
+	}
 	for _, f := range files {
-		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		if err != nil || string(got) != string(f.Data) {
-			t.Errorf("%s: got %q, %v", f.Path, got, err)
+		if got := read(t, dir, f.Path); got != string(f.Data) {
+			t.Errorf("%s: got %q", f.Path, got)
 		}
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "rules", ".*.tmp"))
@@ -26,12 +42,33 @@ func TestWriteCreatesEveryFileBelowTheDirectory(t *testing.T) {
 	}
 }
 
+func TestValuesAreEncodedByTheirExtension(t *testing.T) {
+	dir := t.TempDir()
+	type doc struct {
+		Name string            `yaml:"name" json:"name"`
+		Expr string            `yaml:"expr" json:"expr"`
+		Tags map[string]string `yaml:"tags" json:"tags"`
+	}
+	v := doc{Name: "a", Expr: "x < 1 and y > 2", Tags: map[string]string{"b": "2", "a": "1"}}
+	write(t, dir,
+		File{Path: "a.yml", Value: v, Comment: "first line\nsecond line"},
+		File{Path: "a.json", Value: v},
+	)
+	wantYAML := Header + "# first line\n# second line\n" + "name: a\nexpr: x < 1 and y > 2\ntags:\n  a: \"1\"\n  b: \"2\"\n"
+	if got := read(t, dir, "a.yml"); got != wantYAML {
+		t.Errorf("a.yml:\n%s\nwant:\n%s", got, wantYAML)
+	}
+	wantJSON := "{\n  \"name\": \"a\",\n  \"expr\": \"x < 1 and y > 2\",\n  \"tags\": {\n    \"a\": \"1\",\n    \"b\": \"2\"\n  }\n}\n"
+	if got := read(t, dir, "a.json"); got != wantJSON {
+		t.Errorf("a.json:\n%s\nwant:\n%s", got, wantJSON)
+	}
+}
+
 func TestWriteRefusesPathsOutsideTheDirectoryAndWritesNothing(t *testing.T) {
-	for _, p := range []string{"../escape.yml", "/abs.yml", "", "a/../../b.yml"} {
+	for _, p := range []string{"../escape.md", "/abs.md", "", "a/../../b.md"} {
 		t.Run(p, func(t *testing.T) {
 			dir := t.TempDir()
-			err := Write(dir, []File{{Path: "ok.yml", Data: []byte("x")}, {Path: p, Data: []byte("x")}})
-			if err == nil {
+			if _, err := Write(dir, []File{{Path: "ok.md", Data: []byte("x")}, {Path: p, Data: []byte("x")}}); err == nil {
 				t.Fatal("accepted")
 			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -42,95 +79,50 @@ func TestWriteRefusesPathsOutsideTheDirectoryAndWritesNothing(t *testing.T) {
 }
 
 func TestWriteRefusesTheSamePathTwice(t *testing.T) {
-	if err := Write(t.TempDir(), []File{{Path: "a.yml"}, {Path: "a.yml"}}); err == nil {
-		t.Fatal("accepted a path twice")
+	if _, err := Write(t.TempDir(), []File{{Path: "a.md"}, {Path: "a.md"}}); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("got %v, want an error naming the path generated twice", err)
 	}
 }
 
-func TestWriterShowsNothingBeforeCommit(t *testing.T) {
-	dir := t.TempDir()
-	w := NewWriter(dir)
-	var wg sync.WaitGroup
-	for i := range 20 {
-		wg.Go(func() {
-			if err := w.Write(fmt.Sprintf("rules/tests/f%d.yml", i), []byte{byte('a' + i)}); err != nil {
-				t.Error(err)
+func TestAValueThatCannotBeEncodedLeavesTheDirectoryAsItWas(t *testing.T) {
+	for _, bad := range []File{
+		{Path: "a/b/bad.json", Value: math.Inf(1)}, // not JSON
+		{Path: "a/b/bad.txt", Value: "no encoding for .txt"},
+	} {
+		t.Run(bad.Path, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "keep.yml"), []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Write(dir, []File{{Path: "keep.yml", Value: "new"}, {Path: "a/b/c.yml", Value: 1}, bad})
+			if err == nil || !strings.Contains(err.Error(), bad.Path) {
+				t.Fatalf("got %v, want an error naming %s", err, bad.Path)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 || entries[0].Name() != "keep.yml" {
+				t.Errorf("left %v", entries)
+			}
+			if got := read(t, dir, "keep.yml"); got != "old" {
+				t.Errorf("keep.yml is %q", got)
 			}
 		})
 	}
-	wg.Wait()
-	if m, _ := filepath.Glob(filepath.Join(dir, "rules", "tests", "*.yml")); len(m) != 0 {
-		t.Fatalf("visible before Commit: %v", m)
-	}
-	if n, err := w.Commit(); err != nil || n != 20 {
-		t.Fatalf("committed %d: %v", n, err)
-	}
-	for i := range 20 {
-		got, err := os.ReadFile(filepath.Join(dir, "rules", "tests", fmt.Sprintf("f%d.yml", i)))
-		if err != nil || string(got) != string(rune('a'+i)) {
-			t.Errorf("f%d.yml: %q, %v", i, got, err)
-		}
-	}
-	if left, _ := filepath.Glob(filepath.Join(dir, "rules", "tests", ".*.tmp")); len(left) > 0 {
-		t.Errorf("temporary files left behind: %v", left)
-	}
 }
 
-func TestWriterAbortLeavesTheDirectoryAsItWas(t *testing.T) {
+func TestWriteRemovesOnlyFilesItNoLongerWrites(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "keep.yml"), []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w := NewWriter(dir)
-	for _, p := range []string{"keep.yml", "a/b/c.yml", "a/d.yml"} {
-		if err := w.Write(p, []byte("new")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Write("a/d.yml", nil); err == nil {
-		t.Error("accepted a path twice")
-	}
-	w.Abort()
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || entries[0].Name() != "keep.yml" {
-		t.Errorf("left %v", entries)
-	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "keep.yml")); string(got) != "old" {
-		t.Errorf("keep.yml is %q", got)
-	}
-}
-
-func TestFilesKeepsWhatIsWritten(t *testing.T) {
-	var f Files
-	buf := []byte("1")
-	_ = f.Write("a", buf)
-	buf[0] = '2' // a generator reuses its buffer for the next file
-	_ = f.Write("b", buf)
-	if l := f.List(); len(l) != 2 || l[0].Path != "a" || string(l[0].Data) != "1" || string(l[1].Data) != "2" {
-		t.Errorf("%v", l)
-	}
-}
-
-func TestCommitRemovesOnlyFilesItNoLongerWrites(t *testing.T) {
-	dir := t.TempDir()
-	write := func(paths ...string) {
-		t.Helper()
-		w := NewWriter(dir)
-		w.Manifest = true
+	files := func(paths ...string) []File {
+		var out []File
 		for _, p := range paths {
-			if err := w.Write(p, []byte(p)); err != nil {
-				t.Fatal(err)
-			}
+			out = append(out, File{Path: p, Data: []byte(p)})
 		}
-		if _, err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		return out
 	}
 	if err := os.WriteFile(filepath.Join(dir, "mine.txt"), []byte("a user's file"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	write("rules/team-a.yml", "rules/team-b.yml", "rules/tests/team-b.yml")
-	write("rules/team-a.yml", "rules/team-c.yml")
+	write(t, dir, files("rules/team-a.yml", "rules/team-b.yml", "rules/tests/team-b.yml")...)
+	write(t, dir, files("rules/team-a.yml", "rules/team-c.yml")...)
 	for p, want := range map[string]bool{
 		"rules/team-a.yml": true, "rules/team-c.yml": true, "mine.txt": true,
 		"rules/team-b.yml": false, "rules/tests/team-b.yml": false,
@@ -148,18 +140,8 @@ func TestCommitRemovesOnlyFilesItNoLongerWrites(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte("../keep.yml\n"+outside+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	write("rules/team-a.yml")
+	write(t, dir, files("rules/team-a.yml")...)
 	if _, err := os.Stat(outside); err != nil {
 		t.Errorf("a file outside the output directory was removed: %v", err)
-	}
-}
-
-func TestWriteKeepsNoManifest(t *testing.T) {
-	dir := t.TempDir()
-	if err := Write(dir, []File{{Path: "a.yml"}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
-		t.Error("Write left a manifest")
 	}
 }

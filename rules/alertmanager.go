@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,8 +10,8 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
-// AlertmanagerFile is where the Alertmanager configuration goes.
-const AlertmanagerFile = "alertmanager/alertmanager.yml"
+// alertmanagerFile is where the Alertmanager configuration goes.
+const alertmanagerFile = "alertmanager/alertmanager.yml"
 
 // AMVersion is the oldest Alertmanager the generated configuration must
 // load in. Secrets that only newer versions can read from a file decide
@@ -60,6 +59,8 @@ type AMConfig struct {
 	Receivers    []amReceiver `yaml:"receivers"`
 	// Omitted explains receivers the target version cannot express.
 	Omitted []string `yaml:"-"`
+	// version is the Alertmanager the configuration is written for.
+	version AMVersion
 }
 
 type amGlobal struct {
@@ -139,23 +140,24 @@ type amResponder struct {
 // defaultReceiver takes alerts without a team; it has no integrations.
 const defaultReceiver = "kpi_exporter-unrouted"
 
-// NotifyReceiver and OnCallReceiver name a team's receivers.
-func NotifyReceiver(team string) string { return team + "-notify" }
+// notifyReceiver names the receiver of a team's warnings.
+func notifyReceiver(team string) string { return team + "-notify" }
 
-// OnCallReceiver names the receiver of a team's critical alerts.
-func OnCallReceiver(team string) string { return team + "-oncall" }
+// onCallReceiver names the receiver of a team's critical alerts.
+func onCallReceiver(team string) string { return team + "-oncall" }
 
 func matcher(name, value string) string { return name + "=" + strconv.Quote(value) }
 
-// Alertmanager builds the routing tree: by team, then by severity (critical
+// alertmanager builds the routing tree: by team, then by severity (critical
 // to the team's on-call receivers, or its notify receivers when it has none;
 // warning to notify), grouped by alert and KPI, with critical alerts muting
 // the warnings of the same KPI and label set. Secrets are file references
 // only; a receiver whose secret file field is newer than v is left out and
 // listed in Omitted rather than written with an inline secret.
-func Alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
+func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 	a := c.Alerting
 	cfg := &AMConfig{
+		version: v,
 		Global: amGlobal{
 			ResolveTimeout:       a.ResolveTimeout.String(),
 			SMTPSmarthost:        a.SMTP.Smarthost,
@@ -174,14 +176,14 @@ func Alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		Receivers: []amReceiver{{Name: defaultReceiver}},
 	}
 	for _, t := range c.Teams {
-		notify, err := cfg.receiver(NotifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
+		notify, err := cfg.receiver(notifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
 		if err != nil {
 			return nil, err
 		}
 		critical := notify.Name
 		cfg.Receivers = append(cfg.Receivers, notify)
 		if !t.OnCall.Empty() {
-			oncall, err := cfg.receiver(OnCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
+			oncall, err := cfg.receiver(onCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
 			if err != nil {
 				return nil, err
 			}
@@ -271,31 +273,20 @@ func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers,
 	return out, nil
 }
 
-// Encode renders the configuration, headed, with a comment naming any
-// receiver the target version cannot express.
-func (cfg *AMConfig) Encode(v AMVersion) ([]byte, error) {
-	data, err := encodeYAML(cfg)
-	if err != nil {
-		return nil, err
-	}
+// file is the configuration as the file to write, with a comment naming
+// any receiver the target version cannot express.
+func (cfg *AMConfig) file() output.File {
+	f := output.File{Path: alertmanagerFile, Value: cfg}
 	if len(cfg.Omitted) == 0 {
-		return data, nil
+		return f
 	}
-	var note bytes.Buffer
-	fmt.Fprintf(&note, "# Written for Alertmanager >= %s. Not routed to anybody (receivers whose\n", v)
-	note.WriteString("# secret file that version cannot read are left out, never written inline;\n")
-	note.WriteString("# generate with a newer --alertmanager.version to include them):\n")
+	var note strings.Builder
+	fmt.Fprintf(&note, "Written for Alertmanager >= %s. Not routed to anybody (receivers whose\n", cfg.version)
+	note.WriteString("secret file that version cannot read are left out, never written inline;\n")
+	note.WriteString("generate with a newer --alertmanager.version to include them):\n")
 	for _, o := range cfg.Omitted {
-		note.WriteString("#   " + o + "\n")
+		note.WriteString("  " + o + "\n")
 	}
-	return append([]byte(Header), append(note.Bytes(), data[len(Header):]...)...), nil
-}
-
-// Output renders the configuration as the file to write.
-func (cfg *AMConfig) Output(v AMVersion) (output.File, error) {
-	data, err := cfg.Encode(v)
-	if err != nil {
-		return output.File{}, fmt.Errorf("encode %s: %w", AlertmanagerFile, err)
-	}
-	return output.File{Path: AlertmanagerFile, Data: data}, nil
+	f.Comment = note.String()
+	return f
 }

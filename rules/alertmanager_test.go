@@ -12,14 +12,7 @@ import (
 
 func loadAM(t *testing.T, path string, v AMVersion) *amconfig.Config {
 	t.Helper()
-	am, err := Alertmanager(load(t, path), v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := am.Encode(v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := fileData(t, generate(t, load(t, path), Options{AlertmanagerVersion: v}), alertmanagerFile)
 	cfg, err := amconfig.Load(string(data))
 	if err != nil {
 		t.Fatalf("alertmanager config.Load: %v\n%s", err, data)
@@ -98,11 +91,11 @@ func TestCriticalInhibitsWarningOfTheSameKPIAndLabels(t *testing.T) {
 
 func TestReceiversWithSecretFilesTooNewForTheTargetAreLeftOutNotInlined(t *testing.T) {
 	c := load(t, "../config.example.yaml")
-	old, err := Alertmanager(c, DefaultAMVersion)
+	old, err := Generate(c, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := old.Encode(DefaultAMVersion)
+	data := fileData(t, generate(t, c, Options{}), alertmanagerFile)
 	var body []string
 	for _, line := range strings.Split(string(data), "\n") {
 		if !strings.HasPrefix(line, "#") {
@@ -112,8 +105,8 @@ func TestReceiversWithSecretFilesTooNewForTheTargetAreLeftOutNotInlined(t *testi
 	if b := strings.Join(body, "\n"); strings.Contains(b, "api_secret") || strings.Contains(b, "url_file") || strings.Contains(b, "wechat_configs") {
 		t.Errorf("0.25 output uses a field 0.25 does not have:\n%s", data)
 	}
-	if len(old.Omitted) != 2 || !strings.Contains(string(data), "sales-notify: wechat 1") {
-		t.Errorf("omitted receivers not listed: %v", old.Omitted)
+	if len(old.Warnings()) != 2 || !strings.Contains(string(data), "#   sales-notify: wechat 1") {
+		t.Errorf("omitted receivers not listed: %v", old.Warnings())
 	}
 	cfg := loadAM(t, "../config.example.yaml", AMVersion{0, 31})
 	var wechat, hook bool

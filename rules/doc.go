@@ -2,8 +2,9 @@
 // watch it: recording and alerting rules, promtool unit tests that prove them,
 // an Alertmanager routing tree and, optionally, a PrometheusRule resource.
 //
-// Every function here is pure: catalog in, typed values or bytes out. Nothing
-// in this package touches the file system; package output writes the files.
+// Generate is pure: catalog in, rulefmt groups, promtool test files and the
+// Alertmanager configuration out, as values. Nothing in this package touches
+// the file system; package output encodes and writes the files.
 // PromQL's calendar functions work in UTC, so period pacing is UTC; a KPI that
 // needs a business calendar should do its period-to-date sum in its SQL.
 package rules

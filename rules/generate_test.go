@@ -48,13 +48,35 @@ func load(t testing.TB, paths ...string) *catalog.Catalog {
 	return c
 }
 
+// generate returns every file Generate gives for c, encoded as package
+// output writes it, in path order.
 func generate(t testing.TB, c *catalog.Catalog, o Options) []output.File {
 	t.Helper()
-	files, _, err := Generate(c, o)
+	out, err := Generate(c, o)
 	if err != nil {
 		t.Fatalf("generate: %v", err)
 	}
+	var files []output.File
+	for _, f := range out.Files() {
+		data, err := output.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, output.File{Path: f.Path, Data: data})
+	}
 	return files
+}
+
+// fileData returns the data of the file at path.
+func fileData(t testing.TB, files []output.File, path string) []byte {
+	t.Helper()
+	for _, f := range files {
+		if f.Path == path {
+			return f.Data
+		}
+	}
+	t.Fatalf("%s is not generated", path)
+	return nil
 }
 
 func TestGoldenFiles(t *testing.T) {
@@ -66,7 +88,7 @@ func TestGoldenFiles(t *testing.T) {
 				if err := os.RemoveAll(dir); err != nil {
 					t.Fatal(err)
 				}
-				if err := output.Write(dir, files); err != nil {
+				if _, err := output.Write(dir, files); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -82,7 +104,7 @@ func TestGoldenFiles(t *testing.T) {
 				}
 			}
 			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
+				if err == nil && !d.IsDir() && d.Name() != output.ManifestFile {
 					r, _ := filepath.Rel(dir, p)
 					if !want[filepath.ToSlash(r)] {
 						t.Errorf("golden file %s is no longer generated", r)
@@ -112,8 +134,8 @@ func TestGenerateTwiceGivesIdenticalBytes(t *testing.T) {
 
 func TestEveryGeneratedFileHasTheHeader(t *testing.T) {
 	for _, f := range generate(t, load(t, "../config.example.yaml"), Options{PrometheusRule: true}) {
-		if !bytes.HasPrefix(f.Data, []byte(Header)) {
-			t.Errorf("%s does not start with %q", f.Path, Header)
+		if !bytes.HasPrefix(f.Data, []byte(output.Header)) {
+			t.Errorf("%s does not start with %q", f.Path, output.Header)
 		}
 	}
 }
@@ -123,12 +145,12 @@ func TestEveryGeneratedFileHasTheHeader(t *testing.T) {
 // summary that renders the value in the KPI's unit.
 func TestEveryThresholdKPIHasWarningAndCriticalAlerts(t *testing.T) {
 	c := load(t, "../config.example.yaml")
-	s, err := Build(c)
+	out, err := Generate(c, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := map[string]map[string]bool{}
-	for _, f := range s.Files {
+	for _, f := range out.RuleFiles {
 		for _, g := range f.Groups {
 			for _, r := range g.Rules {
 				if r.Alert == "" {
@@ -164,11 +186,11 @@ func TestEveryThresholdKPIHasWarningAndCriticalAlerts(t *testing.T) {
 }
 
 func TestRuleFilesAreOrderedAfterWhatTheyRead(t *testing.T) {
-	s, err := Build(load(t, "../config.example.yaml"))
+	out, err := Generate(load(t, "../config.example.yaml"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range s.Files {
+	for _, f := range out.RuleFiles {
 		for _, g := range f.Groups {
 			recorded := map[string]bool{}
 			for _, r := range g.Rules {
@@ -189,22 +211,18 @@ func TestRuleFilesAreOrderedAfterWhatTheyRead(t *testing.T) {
 	}
 }
 
-func TestBuildRejectsAnInvalidRuleAndNamesTheKPI(t *testing.T) {
+func TestGenerateRejectsAnInvalidRuleAndNamesTheKPI(t *testing.T) {
 	c := load(t, "../config.example.yaml")
 	// A label value that is not UTF-8 passes the catalog (owner is free
 	// text) but not Prometheus; the generator must refuse it and say which
 	// KPI is to blame.
 	c.KPI("defect_rate").Owner = "jonas\xff"
-	_, _, err := Generate(c, Options{})
-	if !errors.Is(err, ErrInvalidRule) {
-		t.Fatalf("want ErrInvalidRule, got %v", err)
+	out, err := Generate(c, Options{})
+	if !errors.Is(err, ErrInvalidRule) || out != nil {
+		t.Fatalf("want ErrInvalidRule and no output, got %v", err)
 	}
 	if !strings.Contains(err.Error(), "kpi defect_rate: ") || !strings.Contains(err.Error(), "invalid label") {
 		t.Errorf("error does not name the KPI and the problem: %v", err)
-	}
-	files, _, err := Generate(c, Options{})
-	if err == nil || files != nil {
-		t.Errorf("Generate returned %d files and error %v; want no files and an error", len(files), err)
 	}
 }
 
@@ -213,9 +231,9 @@ func TestGenerateRejectsABrokenAnnotationTemplateAndNamesTheKPI(t *testing.T) {
 	// Help text lands in every alert's description, which Prometheus
 	// expands as a template.
 	c.KPI("churn_rate").Help = "Churn {{ broken"
-	files, _, err := Generate(c, Options{})
-	if err == nil || files != nil {
-		t.Fatalf("want an error and no files, got %d files and %v", len(files), err)
+	out, err := Generate(c, Options{})
+	if !errors.Is(err, ErrInvalidRule) || out != nil {
+		t.Fatalf("want ErrInvalidRule and no output, got %v", err)
 	}
 	if !strings.Contains(err.Error(), "kpi churn_rate: ") || !strings.Contains(err.Error(), "description") {
 		t.Errorf("error does not name the KPI and the annotation: %v", err)
@@ -232,18 +250,42 @@ kpis:
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, warnings, err := Generate(c, Options{})
+	out, err := Generate(c, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	warnings := out.Warnings()
 	var rules bool
-	for _, f := range files {
-		rules = rules || f.Path == TeamFile("nomads") && bytes.Contains(f.Data, []byte("alert: "+catalog.AlertThresholdWarning))
+	for _, f := range generate(t, c, Options{}) {
+		rules = rules || f.Path == teamFile("nomads") && bytes.Contains(f.Data, []byte("alert: "+catalog.AlertThresholdWarning))
 	}
 	if !rules {
 		t.Error("no rules for the KPI of an undefined team")
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "team nomads") {
 		t.Errorf("warnings %q do not report the unrouted team", warnings)
+	}
+}
+
+// TestKPIAlertsAreTheRulesAlerts holds KPIAlerts, which builds only the
+// alerts, to the alerts among every rule of each KPI.
+func TestKPIAlertsAreTheRulesAlerts(t *testing.T) {
+	for _, p := range exampleAndGolden(t) {
+		c := load(t, p)
+		for _, k := range c.KPIs {
+			var want []string
+			for _, r := range newKPICtx(c, k).rules() {
+				if r.Alert != "" {
+					want = append(want, r.Alert+"/"+r.Labels["severity"])
+				}
+			}
+			var got []string
+			for _, r := range KPIAlerts(c, k) {
+				got = append(got, r.Alert+"/"+r.Labels["severity"])
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: KPIAlerts %v, rules %v", k.Name, got, want)
+			}
+		}
 	}
 }

@@ -22,14 +22,11 @@ type kpiCtx struct {
 	by []string
 	// keep are the labels every KPI-level vector match keeps: kpi, team and by.
 	keep []string
-	// metric is the KPI's exported metric name, which nearly every rule
-	// and test names: built once instead of on each use.
+	// metric is the KPI's exported metric name.
 	metric string
 	// alerts are the KPI's alert rules once the tests ask for them
 	// (withAlerts), so that each expected alert does not build them all.
 	alerts []alertRule
-	// tl are the KPI's label sets in tests, rendered on first use.
-	tl *testLabels
 }
 
 func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {
@@ -38,7 +35,7 @@ func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {
 		by = append(by, g)
 	}
 	keep := append([]string{catalog.LabelKPI, catalog.LabelTeam}, by...)
-	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName(), tl: &testLabels{}}
+	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName()}
 }
 
 // rec is the name of the KPI-level record op, catalog.KPI.KPIRecord.
@@ -113,7 +110,6 @@ func (x kpiCtx) title() string {
 // record for the alert's series, humanized in the KPI's unit.
 func (x kpiCtx) queryValue(record string) string {
 	var b strings.Builder
-	b.Grow(128 + len(record) + 16*len(x.keep))
 	b.WriteString("{{ with printf `")
 	b.WriteString(record)
 	b.WriteByte('{')

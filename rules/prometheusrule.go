@@ -1,51 +1,45 @@
 package rules
 
 import (
-	"fmt"
-
 	"github.com/prometheus/prometheus/model/rulefmt"
-
-	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
-// PrometheusRuleFile is where the Kubernetes resource goes.
-const PrometheusRuleFile = "kubernetes/prometheusrule.yml"
+// prometheusRuleFile is where the Kubernetes resource goes.
+const prometheusRuleFile = "kubernetes/prometheusrule.yml"
 
-// prometheusRule is a prometheus-operator PrometheusRule resource.
-type prometheusRule struct {
+// PrometheusRule is a prometheus-operator PrometheusRule resource.
+type PrometheusRule struct {
 	APIVersion string     `yaml:"apiVersion"`
 	Kind       string     `yaml:"kind"`
-	Metadata   objectMeta `yaml:"metadata"`
-	Spec       ruleSpec   `yaml:"spec"`
+	Metadata   ObjectMeta `yaml:"metadata"`
+	Spec       RuleSpec   `yaml:"spec"`
 }
 
-type objectMeta struct {
+// ObjectMeta is the part of Kubernetes' object metadata the resource sets.
+type ObjectMeta struct {
 	Name   string            `yaml:"name"`
 	Labels map[string]string `yaml:"labels"`
 }
 
-type ruleSpec struct {
+// RuleSpec holds the rule groups of a PrometheusRule.
+type RuleSpec struct {
 	Groups []rulefmt.RuleGroup `yaml:"groups"`
 }
 
-// PrometheusRule holds every generated group in one PrometheusRule resource
+// prometheusRule holds every group of files in one PrometheusRule resource
 // for the prometheus-operator; group names are unique across files, so they
 // stay unique in one resource.
-func (s *Set) PrometheusRule() (output.File, error) {
-	r := prometheusRule{
+func prometheusRule(files []RuleFile) *PrometheusRule {
+	r := &PrometheusRule{
 		APIVersion: "monitoring.coreos.com/v1",
 		Kind:       "PrometheusRule",
-		Metadata: objectMeta{
+		Metadata: ObjectMeta{
 			Name:   "kpi-exporter",
 			Labels: map[string]string{"app.kubernetes.io/managed-by": "kpi_exporter", "app.kubernetes.io/name": "kpi_exporter"},
 		},
 	}
-	for _, f := range s.Files {
+	for _, f := range files {
 		r.Spec.Groups = append(r.Spec.Groups, f.Groups...)
 	}
-	data, err := encodeYAML(r)
-	if err != nil {
-		return output.File{}, fmt.Errorf("encode %s: %w", PrometheusRuleFile, err)
-	}
-	return output.File{Path: PrometheusRuleFile, Data: data}, nil
+	return r
 }

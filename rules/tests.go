@@ -18,9 +18,9 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// TestDir is where the promtool unit tests go; they run from there with
+// testsDir is where the promtool unit tests go; they run from there with
 // `promtool test rules *.yml`.
-const TestDir = Dir + "/tests"
+const testsDir = rulesDir + "/tests"
 
 // The job and instance the test series carry, as a scrape would add them.
 const (
@@ -80,34 +80,10 @@ type ExpSample struct {
 	Value  float64 `yaml:"value"`
 }
 
-// Tests generates, per team, the promtool tests of its rules: for every alert
-// a series that fires it and series that must not fire it, and exact values
-// for the attainment and pacing records. Tests of period KPIs evaluate hourly
-// at a step that suits the period (tests.go, testStep) over days of the calendar that starts at 1970-01-01 (a Thursday), so their
-// elapsed fractions are known exactly.
-func (s *Set) Tests(c *catalog.Catalog) ([]TestFile, error) {
-	var cal []RuleFile
-	if len(s.Files) > 0 && s.Files[0].Path == calendarFile {
-		cal = s.Files[:1]
-	}
-	var out []TestFile
-	for _, f := range s.Files {
-		if f.team == "" {
-			continue
-		}
-		tf, err := teamTestFiles(c, cal, f, s.kpis[f.Path])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tf...)
-	}
-	return out, nil
-}
-
 // teamTestFiles generates the test files of one team's rule file f, whose
 // KPIs are kpis, next to the calendar file cal (none or one).
 func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
-	base := TestDir + "/team-" + f.team
+	base := testsDir + "/team-" + f.team
 	files := append(slices.Clone(cal), f)
 	ruleFiles := make([]string, len(files))
 	var groups []string
@@ -152,9 +128,6 @@ func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catal
 	return out, nil
 }
 
-// Encode renders a test file, headed.
-func (f TestFile) Encode() ([]byte, error) { return f.AppendEncoded(nil) }
-
 // epoch is where promtool's test time starts.
 var epoch = time.Unix(0, 0).UTC()
 
@@ -196,35 +169,19 @@ func (x kpiCtx) alertExpLabels(severity string) map[string]string {
 	return l
 }
 
+// selector is a series selector of name and the label set l, sorted by
+// label name, as promtool reads it.
 func selector(name string, l map[string]string) string {
-	return string(appendLabels(append(make([]byte, 0, 64+len(name)), name...), l))
-}
-
-// appendLabels appends a label set in braces, sorted by name.
-func appendLabels(b []byte, l map[string]string) []byte {
-	b = append(b, '{')
+	var b strings.Builder
+	b.WriteString(name + "{")
 	for i, k := range sortedKeys(l) {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
-		b = strconv.AppendQuote(append(append(b, k...), '='), l[k])
+		b.WriteString(k + "=" + strconv.Quote(l[k]))
 	}
-	return append(b, '}')
-}
-
-// testLabels are a KPI's label sets in the tests, each rendered once: nearly
-// every input series and expected sample of the KPI's tests names one.
-type testLabels struct {
-	series string // seriesLabels, in braces
-	kept   string // keptLabels, in braces
-}
-
-func (x kpiCtx) labels() *testLabels {
-	if x.tl.series == "" {
-		x.tl.series = string(appendLabels(nil, x.seriesLabels()))
-		x.tl.kept = string(appendLabels(nil, x.keptLabels()))
-	}
-	return x.tl
+	b.WriteByte('}')
+	return b.String()
 }
 
 // constant is n+1 samples of v in promtool notation.
@@ -261,20 +218,15 @@ func (x kpiCtx) beyond(th float64) float64 {
 	return th + d
 }
 
-// render expands an alert's annotations as Prometheus would for a firing
-// alert with the given labels and value, answering its queries from values
-// (by metric name): through expandFast where it can, else through
-// Prometheus' own template Expander.
+// render expands an alert's annotations with Prometheus's template
+// Expander, as Prometheus would for a firing alert with the given labels and
+// value, answering its queries from values (by metric name).
 func render(ann map[string]string, lbls map[string]string, value float64, values map[string]float64, at time.Time) (map[string]string, error) {
 	out := make(map[string]string, len(ann))
 	for k, text := range ann {
 		if !strings.Contains(text, "{{") {
 			// Text without an action expands to itself.
 			out[k] = text
-			continue
-		}
-		if s, ok := expandFast(text, lbls, value, values); ok {
-			out[k] = s
 			continue
 		}
 		s, err := expandTemplate(text, lbls, value, values, at)
@@ -285,6 +237,10 @@ func render(ann map[string]string, lbls map[string]string, value float64, values
 	}
 	return out, nil
 }
+
+// templateDefs are the variables Prometheus defines before an alert's label
+// or annotation text (its rule manager, and rulefmt's template check).
+const templateDefs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
 
 // expandTemplate expands one annotation text with Prometheus' template
 // Expander, as its rule manager does for a firing alert.

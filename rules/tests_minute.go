@@ -28,15 +28,15 @@ func (x kpiCtx) group(name string, step time.Duration, series ...InputSeries) Te
 }
 
 func (x kpiCtx) valueSeries(values string) InputSeries {
-	return InputSeries{Series: x.metric + x.labels().series, Values: values}
+	return InputSeries{Series: selector(x.metric, x.seriesLabels()), Values: values}
 }
 
 func (x kpiCtx) targetSeries(values string) InputSeries {
-	return InputSeries{Series: x.k.TargetMetricName() + x.labels().series, Values: values}
+	return InputSeries{Series: selector(x.k.TargetMetricName(), x.seriesLabels()), Values: values}
 }
 
 func (x kpiCtx) sample(op string, v float64) ExpSample {
-	return ExpSample{Labels: x.rec(op) + x.labels().kept, Value: v}
+	return ExpSample{Labels: selector(x.rec(op), x.keptLabels()), Value: v}
 }
 
 // attainment returns the expected attainment of value v against target t,

@@ -31,7 +31,7 @@ func tool(t *testing.T, name, pkg string) string {
 func writeGenerated(t *testing.T, path string, o Options) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := output.Write(dir, generate(t, load(t, path), o)); err != nil {
+	if _, err := output.Write(dir, generate(t, load(t, path), o)); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -91,7 +91,7 @@ func TestAmtoolAcceptsTheAlertmanagerConfig(t *testing.T) {
 	for name, path := range checkedCatalogs(t) {
 		t.Run(name, func(t *testing.T) {
 			dir := writeGenerated(t, path, Options{})
-			out, err := exec.Command(amtool, "check-config", filepath.Join(dir, filepath.FromSlash(AlertmanagerFile))).CombinedOutput()
+			out, err := exec.Command(amtool, "check-config", filepath.Join(dir, filepath.FromSlash(alertmanagerFile))).CombinedOutput()
 			if err != nil {
 				t.Fatalf("amtool check-config: %v\n%s", err, out)
 			}

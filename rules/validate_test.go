@@ -35,7 +35,13 @@ func TestEndsInComparison(t *testing.T) {
 	}
 }
 
-func TestValidatorRefuses(t *testing.T) {
+// validateRules validates one group of rules as a rule file.
+func validateRules(rs ...rulefmt.Rule) []error {
+	_, errs := validate(RuleFile{Path: "rules/test.yml", Groups: []rulefmt.RuleGroup{{Name: "test", Rules: rs}}})
+	return errs
+}
+
+func TestValidateRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		rule rulefmt.Rule
@@ -46,11 +52,13 @@ func TestValidatorRefuses(t *testing.T) {
 		{"a function Prometheus 2.42 lacks", rulefmt.Rule{Record: "a:b:c", Expr: "day_of_year()"}, "not in Prometheus 2.42"},
 		{"the value in a label", rulefmt.Rule{Alert: "A", Expr: "kpi_x > 1", Labels: map[string]string{"v": "{{ $value }}"}}, "uses the value"},
 		{"an expression that does not parse", rulefmt.Rule{Record: "a:b:c", Expr: "sum("}, "could not parse"},
+		{"an annotation template that does not parse", rulefmt.Rule{Alert: "A", Expr: "kpi_x > 1", Annotations: map[string]string{"summary": "{{ broken"}}, `annotation "summary"`},
+		{"an invalid recording rule name", rulefmt.Rule{Record: "a-b", Expr: "kpi_x"}, "invalid recording rule name"},
+		{"a label value that is not UTF-8", rulefmt.Rule{Record: "a:b:c", Expr: "kpi_x", Labels: map[string]string{"kpi": "k\xff"}}, "invalid label value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := newValidator().rules("", []rulefmt.Rule{tc.rule})
 			var msgs []string
-			for _, e := range errs {
+			for _, e := range validateRules(tc.rule) {
 				msgs = append(msgs, e.Error())
 			}
 			if !strings.Contains(strings.Join(msgs, "\n"), tc.want) {
@@ -58,64 +66,17 @@ func TestValidatorRefuses(t *testing.T) {
 			}
 		})
 	}
-	if errs := newValidator().rules("", []rulefmt.Rule{{Alert: "A", Expr: "increase(kpi_exporter_kpi_errors_total[5m]) > 0"}}); len(errs) != 0 {
+	if errs := validateRules(rulefmt.Rule{Alert: "A", Expr: "increase(kpi_exporter_kpi_errors_total[5m]) > 0"}); len(errs) != 0 {
 		t.Errorf("increase of a counter refused: %v", errs)
 	}
 }
 
-// TestExprShapesSkipOnlyExpressionsThatPassed: an expression that differs
-// from a passed one only in the KPI's name is not parsed again, and any
-// other difference is still parsed and judged.
-func TestExprShapesSkipOnlyExpressionsThatPassed(t *testing.T) {
-	v := newValidator()
-	rule := func(kpi, expr string) []rulefmt.Rule {
-		return []rulefmt.Rule{{Record: "kpi:kpi_" + kpi + "_eur:value", Expr: expr, Labels: map[string]string{"kpi": kpi}}}
-	}
-	if errs := v.rules("a", rule("a", `max by (store) (kpi_a_eur{kpi="a"})`)); len(errs) != 0 {
-		t.Fatal(errs)
-	}
-	if len(v.passed) != 1 {
-		t.Fatalf("%d shapes passed, want 1", len(v.passed))
-	}
-	if errs := v.rules("bb", rule("bb", `max by (store) (kpi_bb_eur{kpi="bb"})`)); len(errs) != 0 {
-		t.Fatal(errs)
-	}
-	if len(v.passed) != 1 {
-		t.Errorf("the same shape for another KPI was judged again: %d shapes", len(v.passed))
-	}
-	for _, expr := range []string{
-		`max by (store) (kpi_c_eur{kpi="c"}`,    // unbalanced
-		`rate(kpi_c_eur[5m]) > 0`,               // a counter function on a gauge
-		`max by (store) (kpi_c_eur{kpi="c"}) +`, // incomplete
-	} {
-		if errs := v.rules("c", rule("c", expr)); len(errs) == 0 {
-			t.Errorf("%q passed", expr)
-		}
-	}
-}
-
-// TestExprShapesAgreeWithParsingEveryRule: on the example and golden
-// catalogs, validating with shapes finds exactly what parsing every
-// expression finds (nothing), and skips some expressions.
-func TestExprShapesAgreeWithParsingEveryRule(t *testing.T) {
-	paths := exampleAndGolden(t)
-	skipped := 0
-	for _, p := range paths {
-		c := load(t, p)
-		shapes := newValidator()
-		for _, k := range c.KPIs {
-			rs := newKPICtx(c, k).rules()
-			parsed := len(shapes.passed)
-			if errs := shapes.rules(k.Name, rs); len(errs) != 0 {
-				t.Fatalf("%s: %v", k.Name, errs)
-			}
-			if errs := newValidator().rules("", rs); len(errs) != 0 {
-				t.Fatalf("%s, every expression parsed: %v", k.Name, errs)
-			}
-			skipped += len(rs) - (len(shapes.passed) - parsed)
-		}
-	}
-	if skipped == 0 {
-		t.Error("no expression was recognised by its shape")
+func TestValidateNamesTheKPIOfARefusedRule(t *testing.T) {
+	errs := validateRules(
+		rulefmt.Rule{Record: "a:b:c", Expr: "kpi_x", Labels: map[string]string{"kpi": "good"}},
+		rulefmt.Rule{Record: "a:b:d", Expr: "sum(", Labels: map[string]string{"kpi": "bad"}},
+	)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "rules/test.yml: kpi bad: ") {
+		t.Errorf("errors %v, want one naming the file and KPI bad", errs)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kpi-exporter/kpi_exporter/output"
 )
 
 func TestGenerateWritesRulesTestsAndAlertmanager(t *testing.T) {
@@ -107,6 +109,36 @@ func TestGenerateRemovesWhatItNoLongerGenerates(t *testing.T) {
 		_, err := os.Stat(filepath.Join(out, filepath.FromSlash(p)))
 		if got := err == nil; got != want {
 			t.Errorf("%s exists: %v, want %v", p, got, want)
+		}
+	}
+}
+
+// TestGenerateHelpListsEveryFolderItWrites: each folder that holds a file
+// generate writes, with every output asked for, is named in its help.
+func TestGenerateHelpListsEveryFolderItWrites(t *testing.T) {
+	code, help, stderr := execCLI(t, "help", "generate")
+	if code != exitOK {
+		t.Fatalf("help generate: exit %d: %s", code, stderr)
+	}
+	out := t.TempDir()
+	if code, _, stderr := execCLI(t, "generate", "--config.file=../../config.example.yaml", "--output.dir="+out, "--prometheus-rule"); code != exitOK {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	dirs := map[string]bool{}
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() != output.ManifestFile {
+			r, _ := filepath.Rel(out, filepath.Dir(p))
+			dirs[filepath.ToSlash(r)+"/"] = true
+		}
+		return nil
+	})
+	if len(dirs) < 5 {
+		t.Fatalf("generate wrote into only %v", dirs)
+	}
+	flat := strings.Join(strings.Fields(help), " ")
+	for d := range dirs {
+		if !strings.Contains(flat, " "+d+" ") {
+			t.Errorf("generate --help does not name %s:\n%s", d, help)
 		}
 	}
 }
