@@ -113,6 +113,7 @@ const (
 	OpAttainment        = "attainment_ratio"
 	OpExpectedToDate    = "expected_to_date"
 	OpPacing            = "pacing_ratio"
+	OpPeriodElapsed     = "period_elapsed_ratio"
 	OpDelta1d           = "delta1d"
 	OpDelta7d           = "delta7d"
 	OpThresholdWarning  = "threshold_warning"
@@ -132,10 +133,6 @@ func (k *KPI) KPIRecord(op string) string { return "kpi:" + k.MetricName() + ":"
 // TeamRecord is the name of a team-level rollup recording rule, such as
 // team:kpi_revenue_mtd_eur:sum.
 func (k *KPI) TeamRecord(op string) string { return "team:" + k.MetricName() + ":" + op }
-
-// PeriodElapsedRecord is the recorded fraction (0..1] of the current UTC
-// period that has elapsed, one series per period.
-const PeriodElapsedRecord = "kpi:period_elapsed:ratio"
 
 // DashboardUID is the stable UID of a team's dashboard.
 func DashboardUID(team string) string { return uidFor("kpi-team-" + team) }

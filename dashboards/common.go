@@ -71,7 +71,7 @@ func detailLink(k *catalog.KPI) []cog.Builder[dashboard.DashboardLink] {
 
 // describe is the panel description of a KPI: what it is, its target and
 // thresholds as written in the catalog, who owns it.
-func describe(k *catalog.KPI) string {
+func describe(k *catalog.KPI, calendar string) string {
 	var b strings.Builder
 	b.WriteString(strings.TrimSpace(k.Help))
 	if d := strings.TrimSpace(k.Description); d != "" {
@@ -88,7 +88,7 @@ func describe(k *catalog.KPI) string {
 		b.WriteString("Higher is better. ")
 	}
 	if k.Period != catalog.PeriodNone {
-		b.WriteString("Period: " + string(k.Period) + " (UTC). ")
+		b.WriteString("Period: " + string(k.Period) + " (" + calendar + "). ")
 	}
 	b.WriteString("Owner: " + k.Owner + " (team " + k.Team + ").")
 	if k.RunbookURL != "" {

@@ -42,7 +42,7 @@ func Generate(cat *catalog.Catalog) (*Output, error) {
 	for _, t := range cat.Teams {
 		if kpis := cat.TeamKPIs(t.Name); len(kpis) > 0 {
 			paths = append(paths, teamPath(t.Name))
-			builders = append(builders, teamDashboard(t, kpis))
+			builders = append(builders, teamDashboard(cat, t, kpis))
 		}
 	}
 	out := &Output{Provisioning: provisioning()}

@@ -43,7 +43,7 @@ func overviewPanels(cat *catalog.Catalog, out *dashboard.DashboardBuilder) {
 		}
 		out.WithRow(dashboard.NewRowBuilder(title).Id(next()).GridPos(g.row()))
 		for _, k := range kpis {
-			q := kpiQueries{k: k}
+			q := kpiQueries{k: k, calendar: calendarText(cat, k)}
 			out.WithPanel(valueStat(k, q).Id(next()).GridPos(g.place(4, 5)))
 			if k.Target != nil {
 				out.WithPanel(attainmentGauge(k, q).Id(next()).GridPos(g.place(3, 5)))
@@ -64,7 +64,7 @@ func valueStat(k *catalog.KPI, q kpiQueries) *stat.PanelBuilder {
 	colorMode := common.BigValueColorModeBackground
 	l, static := valueLevels(k)
 	s := steps(k.Direction, l)
-	desc := describe(k)
+	desc := describe(k, q.calendar)
 	if !static {
 		colorMode = common.BigValueColorModeNone
 		s = steps(k.Direction, levels{})
@@ -133,6 +133,6 @@ func attainmentGauge(k *catalog.KPI, q kpiQueries) *gauge.PanelBuilder {
 // the target that should have been reached by now in the period.
 func pacingStat(k *catalog.KPI, q kpiQueries) *stat.PanelBuilder {
 	return kpiStat(k, k.Name+" pacing",
-		"Pacing: value against the share of the "+string(k.Period)+"'s target expected by now (UTC); 100% is on track.",
+		"Pacing: value against the share of the "+string(k.Period)+"'s target expected by now (in the KPI's calendar); 100% is on track.",
 		q.record(catalog.OpPacing), unitRatio, pacingSteps(k), common.BigValueColorModeValue)
 }

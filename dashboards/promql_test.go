@@ -138,7 +138,7 @@ func parse(q query) (parser.Expr, []selectorRef, error) {
 // the exporter's KPI, target, info and self-metrics, the recorded series the
 // rules may produce, and Prometheus's ALERTS.
 func contract(cat *catalog.Catalog) map[string]bool {
-	names := map[string]bool{"ALERTS": true, catalog.InfoMetric: true, catalog.PeriodElapsedRecord: true}
+	names := map[string]bool{"ALERTS": true, catalog.InfoMetric: true, catalog.CalendarPeriodStart: true, catalog.CalendarPeriodEnd: true, catalog.CalendarPeriodElapsed: true}
 	for _, s := range []string{
 		catalog.SelfSourceUp, catalog.SelfKPIUp, catalog.SelfLastSuccess, catalog.SelfLastDuration,
 		catalog.SelfSeries, catalog.SelfStale, catalog.SelfRuns, catalog.SelfErrors,

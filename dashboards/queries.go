@@ -40,6 +40,13 @@ func oneOf(label string, values []string) string {
 type kpiQueries struct {
 	k        *catalog.KPI
 	matchers []string
+	// calendar says where the KPI's period is counted, for descriptions.
+	calendar string
+}
+
+// calendarText names the calendar and zone a KPI's period is counted in.
+func calendarText(c *catalog.Catalog, k *catalog.KPI) string {
+	return "calendar " + c.CalendarName(k) + ", " + c.CalendarOf(k).Location().String()
 }
 
 func (q kpiQueries) sel(name string) string { return selector(name, q.matchers...) }

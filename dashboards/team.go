@@ -105,7 +105,7 @@ func matchers(k *catalog.KPI) []string {
 // teamDashboard is a team's drill-down: per KPI a row with the value over
 // time against target and thresholds, attainment, pacing, current values by
 // dimension, collection health and a breakdown by each label.
-func teamDashboard(t *catalog.Team, kpis []*catalog.KPI) *dashboard.DashboardBuilder {
+func teamDashboard(cat *catalog.Catalog, t *catalog.Team, kpis []*catalog.KPI) *dashboard.DashboardBuilder {
 	title := "KPIs: " + t.Name
 	if t.Description != "" {
 		title += " (" + t.Description + ")"
@@ -145,11 +145,11 @@ func teamDashboard(t *catalog.Team, kpis []*catalog.KPI) *dashboard.DashboardBui
 		TextFormat("New definition hash {{definition_hash}}: a jump here may come from the new formula, not the business.").
 		TagKeys("kpi").
 		UseValueForTime(false))
-	teamPanels(kpis, b)
+	teamPanels(cat, kpis, b)
 	return b
 }
 
-func teamPanels(kpis []*catalog.KPI, out *dashboard.DashboardBuilder) {
+func teamPanels(cat *catalog.Catalog, kpis []*catalog.KPI, out *dashboard.DashboardBuilder) {
 	// Ids beyond a KPI's block (breakdowns past the third) come after every block.
 	var extra uint32
 	for _, k := range kpis {
@@ -160,7 +160,7 @@ func teamPanels(kpis []*catalog.KPI, out *dashboard.DashboardBuilder) {
 	var g grid
 	for _, k := range kpis {
 		base := uint32(k.PanelNumber())
-		q := kpiQueries{k: k, matchers: matchers(k)}
+		q := kpiQueries{k: k, matchers: matchers(k), calendar: calendarText(cat, k)}
 		rowTitle := k.Name
 		if k.Help != "" {
 			rowTitle += ": " + k.Help

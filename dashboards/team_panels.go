@@ -36,7 +36,7 @@ func thresholdsStyle(m common.GraphThresholdsStyleMode) *common.GraphThresholdsS
 // as the recorded threshold series instead, and the attainment panel beside
 // it carries the bands.
 func valueSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	p := series(k.Name, describe(k), k.GrafanaUnit()).
+	p := series(k.Name, describe(k, q.calendar), k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.value(), legend(k, "")))
 	if k.Target != nil {
 		p.WithTarget(rangeQuery("B", q.target(), legend(k, "target"))).
@@ -77,7 +77,7 @@ func attainmentSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 // now in the period.
 func pacingSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 	return series(k.Name+": pacing",
-		"Value against the share of the "+string(k.Period)+"'s target expected by now (UTC, linear through the period).",
+		"Value against the share of the "+string(k.Period)+"'s target expected by now (in the KPI's calendar, by wall or working time).",
 		k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.value(), legend(k, ""))).
 		WithTarget(rangeQuery("B", q.record(catalog.OpExpectedToDate), legend(k, "expected"))).

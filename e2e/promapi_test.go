@@ -50,43 +50,6 @@ func (p promAPI) queryAt(q string, at float64) ([]sample, error) {
 	return p.instant(q, url.Values{"query": {q}, "time": {strconv.FormatFloat(at, 'f', -1, 64)}})
 }
 
-// point is one raw sample of a range vector.
-type point struct {
-	At    float64 // Unix seconds
-	Value float64
-}
-
-// samplesAt evaluates the range selector q at the Unix time at and returns
-// the raw samples of its one series, oldest first.
-func (p promAPI) samplesAt(q string, at float64) ([]point, error) {
-	var data struct {
-		ResultType string `json:"resultType"`
-		Result     []struct {
-			Values [][2]any `json:"values"`
-		} `json:"result"`
-	}
-	params := url.Values{"query": {q}, "time": {strconv.FormatFloat(at, 'f', -1, 64)}}
-	if err := p.get("/api/v1/query", params, &data); err != nil {
-		return nil, fmt.Errorf("query %s: %w", q, err)
-	}
-	if data.ResultType != "matrix" || len(data.Result) > 1 {
-		return nil, fmt.Errorf("query %s: %d series of type %q, want at most one of matrix", q, len(data.Result), data.ResultType)
-	}
-	var out []point
-	for _, r := range data.Result {
-		for _, v := range r.Values {
-			ts, _ := v[0].(float64)
-			s, _ := v[1].(string)
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, fmt.Errorf("query %s: value %v: %w", q, v[1], err)
-			}
-			out = append(out, point{At: ts, Value: f})
-		}
-	}
-	return out, nil
-}
-
 func (p promAPI) instant(q string, params url.Values) ([]sample, error) {
 	var data struct {
 		ResultType string `json:"resultType"`

@@ -5,6 +5,7 @@
 // Generate is pure: catalog in, rulefmt groups, promtool test files and the
 // Alertmanager configuration out, as values. Nothing in this package touches
 // the file system; package output encodes and writes the files.
-// PromQL's calendar functions work in UTC, so period pacing is UTC; a KPI that
-// needs a business calendar should do its period-to-date sum in its SQL.
+// Periods are counted in each KPI's business calendar: the rules read the
+// period bounds and working-time shares the exporter serves, never PromQL's
+// UTC calendar functions.
 package rules

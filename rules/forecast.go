@@ -56,7 +56,7 @@ func (x kpiCtx) forecastAlerts() []rulefmt.Rule {
 	summary := "At its current pace " + x.title() + " ends the " + string(x.k.Period) + " at " +
 		x.k.HumanizeTemplate("$value") + ", " + side + " its target of " + x.queryValue(x.rec(catalog.OpTarget)) + "."
 	desc := x.k.Help + " The forecast is the value so far divided by the elapsed share of the " +
-		string(x.k.Period) + " (UTC); it starts once a quarter of the " + string(x.k.Period) + " has passed. Owner: " + x.k.Owner + "."
+		string(x.k.Period) + " (" + x.zoneText() + "); it starts once a quarter of the " + string(x.k.Period) + " has passed. Owner: " + x.k.Owner + "."
 	return []rulefmt.Rule{{
 		Alert:       catalog.AlertForecastMiss,
 		Expr:        expr,

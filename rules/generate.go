@@ -19,9 +19,6 @@ import (
 // testsDir.
 const rulesDir = "rules"
 
-// calendarFile holds the calendar group.
-const calendarFile = rulesDir + "/calendar.yml"
-
 // RuleFile is one Prometheus rule file: its path below the output directory
 // and its groups.
 type RuleFile struct {
@@ -89,22 +86,12 @@ func Generate(c *catalog.Catalog, o Options) (*Output, error) {
 		return nil, fmt.Errorf("alertmanager: %w", err)
 	}
 	out := &Output{Alertmanager: am, encoded: map[string][]byte{}}
-	var cal []RuleFile
-	if f := buildCalendar(c); f != nil {
-		cal = []RuleFile{*f}
-	}
 	var errs validationErrors
-	for _, f := range cal {
-		data, verrs := validate(f)
-		errs = append(errs, verrs...)
-		out.RuleFiles = append(out.RuleFiles, f)
-		out.encoded[f.Path] = data
-	}
 	// Teams are independent: each is built, validated and tested on its
 	// own goroutine, reading the catalog only.
 	names := c.OwningTeams()
 	teams := make([]teamOutput, len(names))
-	parallel(len(names), func(i int) { teams[i] = generateTeam(c, cal, names[i]) })
+	parallel(len(names), func(i int) { teams[i] = generateTeam(c, names[i]) })
 	var failed []error
 	for _, t := range teams {
 		errs = append(errs, t.errs...)
@@ -139,7 +126,7 @@ type teamOutput struct {
 }
 
 // generateTeam builds, validates and tests the rule file of one team.
-func generateTeam(c *catalog.Catalog, cal []RuleFile, team string) teamOutput {
+func generateTeam(c *catalog.Catalog, team string) teamOutput {
 	kpis := c.TeamKPIs(team)
 	t := teamOutput{file: RuleFile{Path: teamFile(team), team: team}}
 	// A group's rules are its KPIs' in catalog order; groups are in the
@@ -164,24 +151,8 @@ func generateTeam(c *catalog.Catalog, cal []RuleFile, team string) teamOutput {
 	if len(t.errs) > 0 {
 		return t
 	}
-	t.tests, t.err = teamTestFiles(c, cal, t.file, kpis)
+	t.tests, t.err = teamTestFiles(c, t.file, kpis)
 	return t
-}
-
-// buildCalendar returns the calendar rule file, or nil when no KPI with a
-// target has a period.
-func buildCalendar(c *catalog.Catalog) *RuleFile {
-	used := map[catalog.Period]bool{}
-	for _, k := range c.KPIs {
-		if k.Period != catalog.PeriodNone && k.HasTarget() {
-			used[k.Period] = true
-		}
-	}
-	cal := calendarRules(used)
-	if len(cal) == 0 {
-		return nil
-	}
-	return &RuleFile{Path: calendarFile, Groups: []rulefmt.RuleGroup{{Name: calendarGroup, Rules: cal}}}
 }
 
 // Files returns every file of the output, in path order, for package

@@ -1,104 +1,47 @@
 package rules
 
 import (
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
 
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// calendarGroup is the rule group holding the elapsed fraction of each UTC
-// period in use. It is evaluated independently of the team groups; a team
-// group reads at most one evaluation old values from it.
-const calendarGroup = "kpi_exporter.calendar"
-
 // periods lists the periods in calendar order.
-var periods = []catalog.Period{catalog.PeriodDay, catalog.PeriodWeek, catalog.PeriodMonth, catalog.PeriodQuarter}
+var periods = []catalog.Period{catalog.PeriodDay, catalog.PeriodWeek, catalog.PeriodMonth, catalog.PeriodQuarter, catalog.PeriodYear}
 
-// leapExpr is 1 in a leap year and 0 otherwise (Gregorian rules).
-const leapExpr = "((year() % 4 == bool 0) - (year() % 100 == bool 0) + (year() % 400 == bool 0))"
-
-// elapsedExpr returns the PromQL of the fraction of the current UTC period
-// that has elapsed. It uses only functions Prometheus 2.42 already has (no
-// day_of_year), and elapsedAt mirrors it operation by operation so that
-// generated tests can expect exact values.
-func elapsedExpr(p catalog.Period) string {
-	switch p {
-	case catalog.PeriodDay:
-		return "vector(time() % 86400 / 86400)"
-	case catalog.PeriodWeek:
-		// ISO weeks start on Monday; 1970-01-01 was a Thursday, three days
-		// after a Monday.
-		return "vector((time() + 259200) % 604800 / 604800)"
-	case catalog.PeriodMonth:
-		return "((day_of_month() - 1) * 86400 + time() % 86400) / (days_in_month() * 86400)"
-	case catalog.PeriodQuarter:
-		// Days of the quarter before the current month, and the days of the
-		// whole quarter, by month number.
-		return "((31 * (month() == bool 2) + (59 + " + leapExpr + ") * (month() == bool 3)" +
-			" + 30 * (month() == bool 5) + 61 * (month() == bool 6)" +
-			" + 31 * (month() == bool 8) + 62 * (month() == bool 9)" +
-			" + 31 * (month() == bool 11) + 61 * (month() == bool 12)" +
-			" + day_of_month() - 1) * 86400 + time() % 86400)" +
-			" / ((90 + (month() <= bool 3) * " + leapExpr + " + (month() > bool 3) + (month() > bool 6)) * 86400)"
-	}
-	return ""
+// calendarLabels select the exporter's series of the KPI's calendar and
+// period.
+func (x kpiCtx) calendarLabels() map[string]string {
+	return map[string]string{catalog.LabelCalendar: x.c.CalendarName(x.k), catalog.LabelPeriod: string(x.k.Period)}
 }
 
-// elapsedAt is the value elapsedExpr(p) has at t, computed the way PromQL does.
-func elapsedAt(p catalog.Period, t time.Time) float64 {
-	t = t.UTC()
-	ts := float64(t.Unix())
-	switch p {
-	case catalog.PeriodDay:
-		return math.Mod(ts, 86400) / 86400
-	case catalog.PeriodWeek:
-		return math.Mod(ts+259200, 604800) / 604800
-	case catalog.PeriodMonth:
-		dim := float64(time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day())
-		return (float64(t.Day()-1)*86400 + math.Mod(ts, 86400)) / (dim * 86400)
-	case catalog.PeriodQuarter:
-		y := t.Year()
-		leap := 0.0
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			leap = 1
-		}
-		before := map[time.Month]float64{2: 31, 3: 59 + leap, 5: 30, 6: 61, 8: 31, 9: 62, 11: 31, 12: 61}[t.Month()]
-		days := 90.0
-		switch {
-		case t.Month() <= 3:
-			days += leap
-		case t.Month() <= 6:
-			days++
-		default:
-			days += 2
-		}
-		return ((before+float64(t.Day())-1)*86400 + math.Mod(ts, 86400)) / (days * 86400)
-	}
-	return 0
-}
+func (x kpiCtx) working() bool { return x.k.Accrual == catalog.AccrueWorking }
 
-// calendarRules records the elapsed fraction of every period in use.
-func calendarRules(used map[catalog.Period]bool) []rulefmt.Rule {
-	var out []rulefmt.Rule
-	for _, p := range periods {
-		if used[p] {
-			out = append(out, rulefmt.Rule{
-				Record: catalog.PeriodElapsedRecord,
-				Expr:   elapsedExpr(p),
-				Labels: map[string]string{catalog.LabelPeriod: string(p)},
-			})
-		}
-	}
-	return out
-}
+// elapsedSelector selects the KPI's recorded share of its period elapsed.
+// The record is in the KPI's own group, before every rule that reads it, so
+// they all see the share of their own evaluation.
+func (x kpiCtx) elapsedSelector() string { return x.rec(catalog.OpPeriodElapsed) }
 
-// elapsedSelector selects the recorded elapsed fraction of the KPI's period.
-func (x kpiCtx) elapsedSelector() string {
-	return catalog.PeriodElapsedRecord + "{" + catalog.LabelPeriod + "=" + strconv.Quote(string(x.k.Period)) + "}"
+// elapsedExpr is the PromQL of the share of the KPI's period elapsed in its
+// calendar. PromQL counts calendars in UTC only, so the exporter computes
+// business time and serves each period's bounds and its working-time share;
+// by wall time the share is computed at evaluation time from the bounds, so
+// it is exact, daylight saving included. Right after a period ends, until
+// the next scrape brings the new bounds, there is no share: nothing paces on
+// the old period's bounds.
+func (x kpiCtx) elapsedExpr() string {
+	sel := selector("", x.calendarLabels())
+	start, end := catalog.CalendarPeriodStart+sel, catalog.CalendarPeriodEnd+sel
+	current := " and on() (time() < " + end + ")"
+	if x.working() {
+		l := x.calendarLabels()
+		l[catalog.LabelBasis] = catalog.BasisWork
+		return "(" + selector(catalog.CalendarPeriodElapsed, l) + current + ")"
+	}
+	return "((time() - " + start + ") / (" + end + " - " + start + ")" + current + ")"
 }
 
 // pacingRecords compare a period KPI with the share of its target that should
@@ -114,40 +57,69 @@ func (x kpiCtx) pacingRecords() []rulefmt.Rule {
 		pacing = e + " / " + x.on() + " (" + v + " > 0)"
 	}
 	return []rulefmt.Rule{
+		x.record(catalog.OpPeriodElapsed, x.elapsedExpr()),
 		x.record(catalog.OpExpectedToDate, expected),
 		x.record(catalog.OpPacing, pacing),
 	}
 }
 
-// periodStart returns the start of the UTC period holding t.
-func periodStart(p catalog.Period, t time.Time) time.Time {
-	t = t.UTC()
-	y, m, d := t.Date()
-	switch p {
-	case catalog.PeriodDay:
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	case catalog.PeriodWeek:
-		wd := (int(t.Weekday()) + 6) % 7
-		return time.Date(y, m, d-wd, 0, 0, 0, 0, time.UTC)
-	case catalog.PeriodMonth:
-		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
-	case catalog.PeriodQuarter:
-		return time.Date(y, ((m-1)/3)*3+1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return t
+// calendarAt is what the exporter serves for the KPI's calendar and period at
+// t: the period's bounds in Unix seconds and its working-time share.
+func (x kpiCtx) calendarAt(t time.Time) (start, end, work float64) {
+	cal, p := x.c.CalendarOf(x.k), calendar.Period(x.k.Period)
+	s, e := cal.Bounds(p, t)
+	return float64(s.Unix()), float64(e.Unix()), cal.WorkElapsed(p, t)
 }
 
-// periodEnd returns the end of the UTC period that starts at start.
-func periodEnd(p catalog.Period, start time.Time) time.Time {
-	switch p {
-	case catalog.PeriodDay:
-		return start.AddDate(0, 0, 1)
-	case catalog.PeriodWeek:
-		return start.AddDate(0, 0, 7)
-	case catalog.PeriodMonth:
-		return start.AddDate(0, 1, 0)
-	case catalog.PeriodQuarter:
-		return start.AddDate(0, 3, 0)
+// shareAt is the value elapsedSelector has at evaluation time at (counted
+// from the tests' epoch) when the exporter was scraped at at itself,
+// computed the way PromQL computes it.
+func (x kpiCtx) shareAt(at time.Duration) float64 {
+	start, end, work := x.calendarAt(epoch.Add(at))
+	if x.working() {
+		return work
 	}
-	return start
+	now := float64(at / time.Second)
+	return (now - start) / (end - start)
+}
+
+// calendarSeries are the exporter's calendar series for a test group of the
+// KPI: one sample per step from the epoch through until.
+func (x kpiCtx) calendarSeries(step, until time.Duration) []InputSeries {
+	n := int(until/step) + 2
+	starts, ends, works := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		starts[i], ends[i], works[i] = x.calendarAt(epoch.Add(time.Duration(i) * step))
+	}
+	l := x.calendarLabels()
+	out := []InputSeries{
+		{Series: selector(catalog.CalendarPeriodStart, l), Values: list(starts)},
+		{Series: selector(catalog.CalendarPeriodEnd, l), Values: list(ends)},
+	}
+	if x.working() {
+		l[catalog.LabelBasis] = catalog.BasisWork
+		out = append(out, InputSeries{Series: selector(catalog.CalendarPeriodElapsed, l), Values: list(works)})
+	}
+	return out
+}
+
+// shareSample is the recorded share of the KPI's period elapsed.
+func (x kpiCtx) shareSample(v float64) ExpSample {
+	l := x.calendarLabels()
+	if x.working() {
+		l[catalog.LabelBasis] = catalog.BasisWork
+	}
+	for k, v := range x.ownerLabels() {
+		l[k] = v
+	}
+	return ExpSample{Labels: selector(x.rec(catalog.OpPeriodElapsed), l), Value: v}
+}
+
+// zoneText says how the KPI's period is counted, for descriptions.
+func (x kpiCtx) zoneText() string {
+	how := "by wall time"
+	if x.working() {
+		how = "by working time"
+	}
+	return "calendar " + x.c.CalendarName(x.k) + ", " + x.c.CalendarOf(x.k).Location().String() + ", " + how
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,10 +80,10 @@ type ExpSample struct {
 }
 
 // teamTestFiles generates the test files of one team's rule file f, whose
-// KPIs are kpis, next to the calendar file cal (none or one).
-func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
+// KPIs are kpis.
+func teamTestFiles(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
 	base := testsDir + "/team-" + f.team
-	files := append(slices.Clone(cal), f)
+	files := []RuleFile{f}
 	ruleFiles := make([]string, len(files))
 	var groups []string
 	for i, rf := range files {
@@ -105,13 +104,13 @@ func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catal
 		if err != nil {
 			return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 		}
-		minute.Tests = append(minute.Tests, m...)
+		minute.Tests = append(minute.Tests, x.withCalendar(m)...)
 		h, err := x.periodTests()
 		if err != nil {
 			return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 		}
 		if len(h) > 0 {
-			byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, h...)
+			byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, x.withCalendar(h)...)
 		}
 	}
 	team, err := teamTests(c, kpis, alerts)
@@ -130,6 +129,25 @@ func teamTestFiles(c *catalog.Catalog, cal []RuleFile, f RuleFile, kpis []*catal
 
 // epoch is where promtool's test time starts.
 var epoch = time.Unix(0, 0).UTC()
+
+// withCalendar gives each test group of a period KPI the exporter's calendar
+// series its pacing rules read, through the group's last evaluation.
+func (x kpiCtx) withCalendar(gs []TestGroup) []TestGroup {
+	if x.k.Period == catalog.PeriodNone || !x.k.HasTarget() {
+		return gs
+	}
+	for i := range gs {
+		var until time.Duration
+		for _, a := range gs[i].AlertRuleTests {
+			until = max(until, time.Duration(a.EvalTime))
+		}
+		for _, e := range gs[i].PromqlExprTests {
+			until = max(until, time.Duration(e.EvalTime))
+		}
+		gs[i].InputSeries = append(gs[i].InputSeries, x.calendarSeries(time.Duration(gs[i].Interval), until)...)
+	}
+	return gs
+}
 
 // testTarget is the target the tests use: the constant, or 100 for SQL.
 func (x kpiCtx) testTarget() float64 {

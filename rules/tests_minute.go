@@ -189,7 +189,7 @@ func (x kpiCtx) thresholdTests() ([]TestGroup, error) {
 		if sc.target {
 			values[x.rec(catalog.OpTarget)] = tg
 			if x.k.Period != catalog.PeriodNone {
-				values[x.rec(catalog.OpExpectedToDate)] = tg * elapsedAt(x.k.Period, epoch.Add(at))
+				values[x.rec(catalog.OpExpectedToDate)] = tg * x.shareAt(at)
 			}
 		}
 		for _, l := range ls {

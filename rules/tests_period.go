@@ -21,6 +21,8 @@ func testTimes(p catalog.Period) (half, early time.Duration) {
 		return 15*day + 12*time.Hour, 3 * day
 	case catalog.PeriodQuarter:
 		return 45 * day, 9 * day
+	case catalog.PeriodYear:
+		return 182 * day, 42 * day
 	}
 	return 0, 0
 }
@@ -35,6 +37,8 @@ func testStep(p catalog.Period) time.Duration {
 		return 12 * time.Hour
 	case catalog.PeriodQuarter:
 		return 24 * time.Hour
+	case catalog.PeriodYear:
+		return 7 * 24 * time.Hour
 	}
 	return time.Hour
 }
@@ -63,7 +67,7 @@ func (x kpiCtx) perStep(at time.Duration, f func(e float64) float64) []float64 {
 	n := steps(at, x.step())
 	out := make([]float64, n+1)
 	for i := range out {
-		out[i] = f(elapsedAt(x.k.Period, epoch.Add(time.Duration(i)*x.step())))
+		out[i] = f(x.shareAt(time.Duration(i) * x.step()))
 	}
 	return out
 }
@@ -76,13 +80,12 @@ func (x kpiCtx) pacingTests() ([]TestGroup, error) {
 	if v == 0 {
 		v = 1
 	}
-	e := elapsedAt(x.k.Period, epoch.Add(at))
+	e := x.shareAt(at)
 	expected := tg * e
 	g := x.group("pacing compares the value with the target expected by now", x.step(),
 		x.valueSeries(constant(v, n)), x.targetSeries(constant(tg, n)))
 	g.PromqlExprTests = []ExprTest{
-		{Expr: x.elapsedSelector(), EvalTime: md(at), ExpSamples: []ExpSample{{
-			Labels: selector(catalog.PeriodElapsedRecord, map[string]string{catalog.LabelPeriod: string(x.k.Period)}), Value: e}}},
+		{Expr: x.elapsedSelector(), EvalTime: md(at), ExpSamples: []ExpSample{x.shareSample(e)}},
 		{Expr: x.rec(catalog.OpExpectedToDate), EvalTime: md(at), ExpSamples: []ExpSample{x.sample(catalog.OpExpectedToDate, expected)}},
 	}
 	pacing := ExprTest{Expr: x.rec(catalog.OpPacing), EvalTime: md(at), ExpSamples: []ExpSample{}}
@@ -117,13 +120,13 @@ func (x kpiCtx) pacedThresholdTests() ([]TestGroup, error) {
 	scenarios := x.thresholdScenarios(ls, true, func(l absLevel) float64 { return thr(l, 0) })
 	series := make([][]float64, len(scenarios))
 	for i := 0; i <= n; i++ {
-		e := elapsedAt(x.k.Period, epoch.Add(time.Duration(i)*x.step()))
+		e := x.shareAt(time.Duration(i) * x.step())
 		at := func(l absLevel) float64 { return thr(l, e) }
 		for j, sc := range scenarios {
 			series[j] = append(series[j], x.valueAt(sc, at))
 		}
 	}
-	eT := elapsedAt(x.k.Period, epoch.Add(at))
+	eT := x.shareAt(at)
 	var out []TestGroup
 	for j, sc := range scenarios {
 		vT := series[j][int(at/x.step())]
@@ -161,7 +164,7 @@ func (x kpiCtx) forecastTests() ([]TestGroup, error) {
 	tg := x.testTarget()
 	end := x.beyond(tg)
 	vals := x.perStep(at, func(e float64) float64 { return e * end })
-	eT := elapsedAt(x.k.Period, epoch.Add(at))
+	eT := x.shareAt(at)
 	vT := vals[int(at/x.step())]
 
 	fire := x.group("forecast miss fires halfway through the period", x.step(),

@@ -97,7 +97,7 @@ func (x kpiCtx) thresholdAlerts() []rulefmt.Rule {
 		if l.t.OfTarget {
 			desc += " of the target"
 			if x.k.Period != catalog.PeriodNone {
-				desc += " expected by now in the " + string(x.k.Period) + " (UTC)"
+				desc += " expected by now in the " + string(x.k.Period) + " (" + x.zoneText() + ")"
 			}
 		}
 		desc += ". Owner: " + x.k.Owner + "."
