@@ -45,7 +45,7 @@ kpis:
 		time.Date(2026, 11, 30, 23, 50, 0, 0, sh),
 		time.Date(2026, 12, 7, 0, 0, 30, 0, sh), // a Monday
 		time.Date(2026, 12, 4, 12, 30, 0, 0, sh),
-		time.Date(2026, 3, 29, 12, 0, 0, 0, be), // 23 hours
+		time.Date(2026, 3, 29, 12, 0, 0, 0, be),  // 23 hours
 		time.Date(2026, 10, 25, 12, 0, 0, 0, be), // 25 hours
 		time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC),
 	}
