@@ -17,7 +17,7 @@ func TestGenerateWritesRulesTestsAndAlertmanager(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	for _, p := range []string{
-		"rules/calendar.yml", "rules/team-sales.yml", "rules/team-production.yml", "rules/team-service.yml",
+		"rules/team-sales.yml", "rules/team-production.yml", "rules/team-service.yml",
 		"rules/tests/team-sales.yml", "rules/tests/team-sales-month.yml",
 		"alertmanager/alertmanager.yml", "kubernetes/prometheusrule.yml",
 	} {
