@@ -179,6 +179,36 @@ func (c *Calendar) Name() string { return c.name }
 // Location is the calendar's time zone.
 func (c *Calendar) Location() *time.Location { return c.loc }
 
+// WorkDays are the usual working days, Sunday first.
+func (c *Calendar) WorkDays() []time.Weekday {
+	var out []time.Weekday
+	for d, ok := range c.workDays {
+		if ok {
+			out = append(out, time.Weekday(d))
+		}
+	}
+	return out
+}
+
+// Hours are the working hours of a working day, in order.
+func (c *Calendar) Hours() []Span { return append([]Span(nil), c.hours...) }
+
+// Holidays are the dates off, in order.
+func (c *Calendar) Holidays() []Date { return sortedDates(c.holidays) }
+
+// MakeUpDays are the dates worked although their weekday is not a usual
+// working day, in order.
+func (c *Calendar) MakeUpDays() []Date { return sortedDates(c.workDates) }
+
+func sortedDates(m map[Date]bool) []Date {
+	out := make([]Date, 0, len(m))
+	for d := range m {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
 // Bounds returns the start and the end of the period p that holds t, as
 // instants: local midnight of its first day and of the day after its last.
 func (c *Calendar) Bounds(p Period, t time.Time) (start, end time.Time) {

@@ -280,3 +280,16 @@ func (c *Catalog) CalendarUses() []CalendarUse {
 	}
 	return out
 }
+
+// TeamCalendar is the calendar of a team's quiet hours: its own, the global
+// one, or UTC.
+func (c *Catalog) TeamCalendar(t *Team) *calendar.Calendar {
+	name := t.Calendar
+	if name == "" {
+		name = c.Global.Calendar
+	}
+	if cal, ok := c.calendarByName[name]; ok {
+		return cal.cal
+	}
+	return calendar.UTC()
+}

@@ -352,6 +352,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 	}
 	for _, t := range c.Teams {
 		l.validateTeam(t)
+		l.validateCalendarUse(t.pos.File, "teams."+t.Name+".calendar", t.Calendar)
 	}
 	for _, ka := range kpis {
 		l.validateKPI(ka.kpi, ka.path)

@@ -165,6 +165,12 @@ type Team struct {
 	Notify Receivers `yaml:"notify"`
 	// OnCall receives critical alerts: a paging service.
 	OnCall Receivers `yaml:"oncall"`
+	// Calendar is the team's calendar for quiet hours (default:
+	// global.calendar, or UTC).
+	Calendar string `yaml:"calendar"`
+	// QuietHours mutes the team's warnings outside its calendar's working
+	// time and on its holidays. Critical alerts are never muted.
+	QuietHours bool `yaml:"quiet_hours"`
 
 	pos Position
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/output"
 )
@@ -57,6 +58,9 @@ type AMConfig struct {
 	Route        amRoute      `yaml:"route"`
 	InhibitRules []amInhibit  `yaml:"inhibit_rules"`
 	Receivers    []amReceiver `yaml:"receivers"`
+	// TimeIntervals are the teams' working time and holidays, for quiet
+	// hours.
+	TimeIntervals []amTimeInterval `yaml:"time_intervals,omitempty"`
 	// Omitted explains receivers the target version cannot express.
 	Omitted []string `yaml:"-"`
 	// version is the Alertmanager the configuration is written for.
@@ -73,13 +77,37 @@ type amGlobal struct {
 }
 
 type amRoute struct {
-	Receiver       string    `yaml:"receiver"`
-	GroupBy        []string  `yaml:"group_by,omitempty"`
-	Matchers       []string  `yaml:"matchers,omitempty"`
-	GroupWait      string    `yaml:"group_wait,omitempty"`
-	GroupInterval  string    `yaml:"group_interval,omitempty"`
-	RepeatInterval string    `yaml:"repeat_interval,omitempty"`
-	Routes         []amRoute `yaml:"routes,omitempty"`
+	Receiver       string   `yaml:"receiver"`
+	GroupBy        []string `yaml:"group_by,omitempty"`
+	Matchers       []string `yaml:"matchers,omitempty"`
+	GroupWait      string   `yaml:"group_wait,omitempty"`
+	GroupInterval  string   `yaml:"group_interval,omitempty"`
+	RepeatInterval string   `yaml:"repeat_interval,omitempty"`
+	// ActiveTimeIntervals and MuteTimeIntervals name time_intervals.
+	ActiveTimeIntervals []string  `yaml:"active_time_intervals,omitempty"`
+	MuteTimeIntervals   []string  `yaml:"mute_time_intervals,omitempty"`
+	Routes              []amRoute `yaml:"routes,omitempty"`
+}
+
+type amTimeInterval struct {
+	Name          string       `yaml:"name"`
+	TimeIntervals []amTimeSpec `yaml:"time_intervals"`
+}
+
+// amTimeSpec matches when every field it sets matches; the specs of one
+// interval match when any does.
+type amTimeSpec struct {
+	Times       []amTimeRange `yaml:"times,omitempty"`
+	Weekdays    []string      `yaml:"weekdays,omitempty"`
+	DaysOfMonth []string      `yaml:"days_of_month,omitempty"`
+	Months      []string      `yaml:"months,omitempty"`
+	Years       []string      `yaml:"years,omitempty"`
+	Location    string        `yaml:"location,omitempty"`
+}
+
+type amTimeRange struct {
+	StartTime string `yaml:"start_time"`
+	EndTime   string `yaml:"end_time"`
 }
 
 type amInhibit struct {
@@ -190,12 +218,16 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 			critical = oncall.Name
 			cfg.Receivers = append(cfg.Receivers, oncall)
 		}
+		warnings := amRoute{Receiver: notify.Name, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)}}
+		if t.QuietHours {
+			cfg.quietHours(&warnings, t.Name, c.TeamCalendar(t))
+		}
 		cfg.Route.Routes = append(cfg.Route.Routes, amRoute{
 			Receiver: notify.Name,
 			Matchers: []string{matcher(catalog.LabelTeam, t.Name)},
 			Routes: []amRoute{
 				{Receiver: critical, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
-				{Receiver: notify.Name, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)}},
+				warnings,
 			},
 		})
 	}
@@ -290,3 +322,58 @@ func (cfg *AMConfig) file() output.File {
 	f.Comment = note.String()
 	return f
 }
+
+// amTimeLocation is the first Alertmanager whose time intervals take a
+// location; before it they are UTC only.
+var amTimeLocation = AMVersion{0, 25}
+
+// quietHours mutes a team's warning route outside its calendar's working
+// time (active_time_intervals) and on its holidays (mute_time_intervals), in
+// the calendar's zone. Critical alerts take another route and are never
+// muted.
+func (cfg *AMConfig) quietHours(r *amRoute, team string, cal *calendar.Calendar) {
+	if !cfg.version.atLeast(amTimeLocation) {
+		cfg.Omitted = append(cfg.Omitted, fmt.Sprintf("team %s: quiet hours (time intervals with a location need Alertmanager >= %s)", team, amTimeLocation))
+		return
+	}
+	loc := cal.Location().String()
+	var times []amTimeRange
+	for _, h := range cal.Hours() {
+		times = append(times, amTimeRange{StartTime: clock(h.Start), EndTime: clock(h.End)})
+	}
+	working := amTimeInterval{Name: team + "-working-time"}
+	var days []string
+	for _, d := range cal.WorkDays() {
+		days = append(days, strings.ToLower(d.String()))
+	}
+	if len(days) > 0 {
+		working.TimeIntervals = append(working.TimeIntervals, amTimeSpec{Times: times, Weekdays: days, Location: loc})
+	}
+	for _, d := range cal.MakeUpDays() {
+		working.TimeIntervals = append(working.TimeIntervals, dateSpec(d, times, loc))
+	}
+	if len(working.TimeIntervals) == 0 {
+		// No working time at all: an interval that never matches would
+		// mute every warning, which is not what quiet hours mean.
+		cfg.Omitted = append(cfg.Omitted, fmt.Sprintf("team %s: quiet hours without any working day in calendar %s", team, cal.Name()))
+		return
+	}
+	cfg.TimeIntervals = append(cfg.TimeIntervals, working)
+	r.ActiveTimeIntervals = []string{working.Name}
+	if hol := cal.Holidays(); len(hol) > 0 {
+		off := amTimeInterval{Name: team + "-holidays"}
+		for _, d := range hol {
+			off.TimeIntervals = append(off.TimeIntervals, dateSpec(d, nil, loc))
+		}
+		cfg.TimeIntervals = append(cfg.TimeIntervals, off)
+		r.MuteTimeIntervals = []string{off.Name}
+	}
+}
+
+func dateSpec(d calendar.Date, times []amTimeRange, loc string) amTimeSpec {
+	return amTimeSpec{Times: times, Years: []string{strconv.Itoa(d.Year)}, Months: []string{strconv.Itoa(int(d.Month))},
+		DaysOfMonth: []string{strconv.Itoa(d.Day)}, Location: loc}
+}
+
+// clock renders minutes after midnight as Alertmanager's HH:MM.
+func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }

@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/pkg/labels"
@@ -132,6 +134,87 @@ func TestParseAMVersion(t *testing.T) {
 	for _, in := range []string{"", "0", "x.y", "0.-1", "0.25.1.2"} {
 		if _, err := ParseAMVersion(in); err == nil {
 			t.Errorf("ParseAMVersion(%q) accepted", in)
+		}
+	}
+}
+
+// TestQuietHoursMuteOnlyWarningsOutsideWorkingTime: a team with quiet hours
+// gets its calendar's working time and holidays as Alertmanager time
+// intervals in the calendar's zone, on the warning route only. The intervals
+// are judged by Alertmanager's own timeinterval package.
+func TestQuietHoursMuteOnlyWarningsOutsideWorkingTime(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/quiet.yml"
+	if err := os.WriteFile(path, []byte(`
+calendars:
+  cn:
+    timezone: Asia/Shanghai
+    work_hours: ["09:00-12:00", "13:30-18:00"]
+    holidays: [2026-10-01]
+    make_up_days: [2026-10-10]
+teams:
+  plant:
+    calendar: cn
+    quiet_hours: true
+    notify: {email: [{to: plant@example.com}]}
+    oncall: {webhook: [{url_file: /etc/am/plant_pager}]}
+alerting:
+  smtp: {smarthost: smtp.example.com:587, from: kpi@example.com}
+sources: {db: {driver: sqlite, dsn: x.db}}
+kpis:
+  - {name: units, help: h, unit: count, owner: o@example.com, team: plant, source: db, sql: SELECT 1 AS v, value: v, direction: higher, target: 10, thresholds: {warning: 8, critical: 5}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadAM(t, path, AMVersion{0, 31})
+	var team *amconfig.Route
+	for _, r := range cfg.Route.Routes {
+		if labels.Matchers(r.Matchers).Matches(model.LabelSet{"team": "plant"}) {
+			team = r
+		}
+	}
+	if team == nil || len(team.Routes) != 2 {
+		t.Fatalf("no plant route with two children: %+v", cfg.Route.Routes)
+	}
+	critical, warning := team.Routes[0], team.Routes[1]
+	if len(critical.ActiveTimeIntervals)+len(critical.MuteTimeIntervals) > 0 {
+		t.Fatal("the critical route is muted")
+	}
+	if !slices.Equal(warning.ActiveTimeIntervals, []string{"plant-working-time"}) || !slices.Equal(warning.MuteTimeIntervals, []string{"plant-holidays"}) {
+		t.Fatalf("warning route intervals: active %v, mute %v", warning.ActiveTimeIntervals, warning.MuteTimeIntervals)
+	}
+	in := func(name string, at time.Time) bool {
+		for _, ti := range cfg.TimeIntervals {
+			if ti.Name != name {
+				continue
+			}
+			for _, x := range ti.TimeIntervals {
+				if x.ContainsTime(at.UTC()) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	for _, c := range []struct {
+		name           string
+		at             time.Time
+		working, muted bool
+	}{
+		{"a Monday morning", time.Date(2026, 10, 12, 10, 0, 0, 0, sh), true, false},
+		{"the lunch break", time.Date(2026, 10, 12, 12, 30, 0, 0, sh), false, false},
+		{"a Monday evening", time.Date(2026, 10, 12, 20, 0, 0, 0, sh), false, false},
+		{"09:00 Shanghai is 01:00 UTC", time.Date(2026, 10, 13, 9, 0, 0, 0, sh), true, false},
+		{"a Sunday", time.Date(2026, 10, 11, 10, 0, 0, 0, sh), false, false},
+		{"the make-up Saturday", time.Date(2026, 10, 10, 10, 0, 0, 0, sh), true, false},
+		{"the holiday, a Thursday", time.Date(2026, 10, 1, 10, 0, 0, 0, sh), true, true},
+	} {
+		if got := in("plant-working-time", c.at); got != c.working {
+			t.Errorf("%s: in working time %v, want %v", c.name, got, c.working)
+		}
+		if got := in("plant-holidays", c.at); got != c.muted {
+			t.Errorf("%s: on a holiday %v, want %v", c.name, got, c.muted)
 		}
 	}
 }
