@@ -77,7 +77,7 @@ func trendChart(k KPIResult, w Window, step time.Duration) *chart {
 		}
 	}
 	switch {
-	case k.Headline != nil:
+	case k.Headline != nil && len(k.Headline.Trend) > 0:
 		add("value", *k.Headline, 0)
 	default:
 		for i, f := range k.Series {
