@@ -210,7 +210,9 @@ func computeKPI(k *catalog.KPI, kd *KPIData, w Window, step time.Duration) KPIRe
 		f := Figures{Labels: key, Status: StatusNoData}
 		for _, p := range s.Points {
 			if p.T.Before(w.Start) {
-				f.Previous = num(p.V)
+				if p.T.Before(w.PrevCut) {
+					f.Previous = num(p.V)
+				}
 				continue
 			}
 			st := StatusOK
@@ -276,7 +278,7 @@ func rollup(kd *KPIData, w Window) Figures {
 		for _, s := range ss {
 			for _, p := range s.Points {
 				if p.T.Before(w.Start) {
-					if prev != nil {
+					if prev != nil && p.T.Before(w.PrevCut) {
 						*prev = num(p.V)
 					}
 					continue

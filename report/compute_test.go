@@ -14,7 +14,7 @@ import (
 // compared with the week before.
 func week() Window {
 	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	return Window{Label: "week", Start: start, End: start.AddDate(0, 0, 7), PrevStart: start.AddDate(0, 0, -7), Now: start.AddDate(0, 0, 30)}
+	return Window{Label: "week", Start: start, End: start.AddDate(0, 0, 7), PrevStart: start.AddDate(0, 0, -7), PrevCut: start, Now: start.AddDate(0, 0, 30)}
 }
 
 // hourly is a series of one label set: v(i) at hour i of the window (i < 0

@@ -112,7 +112,7 @@ func title(k *catalog.KPI) string { return k.Name }
 func windowText(w Window) string {
 	const f = "2006-01-02 15:04"
 	zone := w.Start.Location().String()
-	return fmt.Sprintf("%s to %s (%s), compared with %s to %s", w.Start.Format(f), w.End.Format(f), zone, w.PrevStart.Format(f), w.PrevEnd().Format(f))
+	return fmt.Sprintf("%s to %s (%s), compared with %s to %s", w.Start.Format(f), w.End.Format(f), zone, w.PrevStart.Format(f), w.PrevCut.Format(f))
 }
 
 // partialText warns that a period had not ended when the review was made.

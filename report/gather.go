@@ -3,12 +3,15 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -61,16 +64,21 @@ type Data struct {
 
 // Gather reads, for every KPI of the catalog, its recorded series from the
 // start of the earlier period to the end of w (or now, for a partial
-// period), one point per step.
-func Gather(ctx context.Context, q Querier, cat *catalog.Catalog, w Window, step time.Duration) (*Data, error) {
+// period), one point per step, with at most parallel queries at a time.
+// The first query that fails ends the gathering.
+func Gather(ctx context.Context, q Querier, cat *catalog.Catalog, w Window, step time.Duration, parallel int) (*Data, error) {
 	if step <= 0 {
 		return nil, fmt.Errorf("query step %s is not positive", step)
 	}
 	d := &Data{Window: w, Step: step, KPIs: map[string]*KPIData{}}
 	// The last point lies before the end: the end belongs to the next period.
 	r := v1.Range{Start: w.PrevStart, End: w.dataEnd().Add(-time.Millisecond), Step: step}
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallel, 1))
 	for _, k := range cat.KPIs {
 		kd := &KPIData{}
+		d.KPIs[k.Name] = kd
 		queries := []struct {
 			dst  *[]Series
 			expr string
@@ -90,15 +98,24 @@ func Gather(ctx context.Context, q Querier, cat *catalog.Catalog, w Window, step
 			if !qu.when {
 				continue
 			}
-			s, warns, err := queryRange(ctx, q, qu.expr, r)
-			if err != nil {
-				return nil, fmt.Errorf("kpi %q: %w", k.Name, err)
-			}
-			*qu.dst = s
-			d.Warnings = append(d.Warnings, warns...)
+			g.Go(func() error {
+				s, warns, err := queryRange(ctx, q, qu.expr, r)
+				if err != nil {
+					return fmt.Errorf("kpi %q: %w", k.Name, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				*qu.dst = s
+				d.Warnings = append(d.Warnings, warns...)
+				return nil
+			})
 		}
-		d.KPIs[k.Name] = kd
 	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Strings(d.Warnings)
+	d.Warnings = slices.Compact(d.Warnings)
 	return d, nil
 }
 

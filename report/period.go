@@ -14,13 +14,15 @@ type Window struct {
 	Label      string
 	Start, End time.Time
 	PrevStart  time.Time
+	// PrevCut is where the earlier period is read up to: its end, or for a
+	// partial period the same point of the earlier one (on Nov 20 at noon,
+	// October up to Oct 20 at noon), so that the change compares like with
+	// like.
+	PrevCut time.Time
 	// Now is when the review was made. A period that has not ended by then
 	// is partial, and its figures are those up to Now.
 	Now time.Time
 }
-
-// PrevEnd is the end of the earlier period: the start of this one.
-func (w Window) PrevEnd() time.Time { return w.Start }
 
 // Partial reports whether the period had not ended when the review was made.
 func (w Window) Partial() bool { return w.Now.Before(w.End) }
@@ -46,7 +48,11 @@ func PeriodWindow(cal *calendar.Calendar, p calendar.Period, offset int, now tim
 		start, end = cal.Bounds(p, start.Add(-time.Nanosecond))
 	}
 	prev, _ := cal.Bounds(p, start.Add(-time.Nanosecond))
-	return Window{Label: periodLabel(p, start), Start: start, End: end, PrevStart: prev, Now: now}, nil
+	w := Window{Label: periodLabel(p, start), Start: start, End: end, PrevStart: prev, PrevCut: start, Now: now}
+	if w.Partial() {
+		_, w.PrevCut = cal.Shift(p, calendar.PreviousPeriod, now)
+	}
+	return w, nil
 }
 
 func periodLabel(p calendar.Period, start time.Time) string {
@@ -71,7 +77,14 @@ func DatesWindow(cal *calendar.Calendar, from, to calendar.Date, now time.Time) 
 	if !end.After(start) {
 		return Window{}, fmt.Errorf("--to %s is before --from %s", to, from)
 	}
+	if now.Before(start) {
+		return Window{}, fmt.Errorf("the days from %s have not begun at %s", from, now.Format(time.RFC3339))
+	}
 	days := int(end.Sub(start).Round(24*time.Hour) / (24 * time.Hour))
 	prev := time.Date(from.Year, from.Month, from.Day-days, 0, 0, 0, 0, loc)
-	return Window{Label: from.String() + " to " + to.String(), Start: start, End: end, PrevStart: prev, Now: now}, nil
+	w := Window{Label: from.String() + " to " + to.String(), Start: start, End: end, PrevStart: prev, PrevCut: start, Now: now}
+	if w.Partial() && now.After(start) {
+		w.PrevCut = prev.Add(now.Sub(start))
+	}
+	return w, nil
 }

@@ -42,6 +42,14 @@ func TestPeriodWindows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			wantCut := c.start
+			if c.partial {
+				// The same point of the month before: Nov 4 at 10:00.
+				wantCut = time.Date(2026, 11, 4, 10, 0, 0, 0, time.UTC)
+			}
+			if !w.PrevCut.Equal(wantCut) {
+				t.Errorf("the earlier period is read up to %s, want %s", w.PrevCut, wantCut)
+			}
 			if w.Label != c.label || !w.Start.Equal(c.start) || !w.End.Equal(c.end) || !w.PrevStart.Equal(c.prev) || w.Partial() != c.partial {
 				t.Errorf("got %s %s..%s after %s partial %v; want %s %s..%s after %s partial %v",
 					w.Label, w.Start, w.End, w.PrevStart, w.Partial(), c.label, c.start, c.end, c.prev, c.partial)
@@ -62,5 +70,16 @@ func TestDatesWindowComparesWithAsManyDaysBefore(t *testing.T) {
 	}
 	if _, err := DatesWindow(calendar.UTC(), calendar.Date{Year: 2026, Month: 11, Day: 10}, calendar.Date{Year: 2026, Month: 11, Day: 9}, now); err == nil {
 		t.Error("--to before --from is accepted")
+	}
+	if _, err := DatesWindow(calendar.UTC(), calendar.Date{Year: 2026, Month: 12, Day: 5}, calendar.Date{Year: 2026, Month: 12, Day: 9}, now); err == nil {
+		t.Error("days that have not begun are accepted")
+	}
+	// Days not over yet: the days before are read up to the same point.
+	w, err = DatesWindow(calendar.UTC(), calendar.Date{Year: 2026, Month: 12, Day: 1}, calendar.Date{Year: 2026, Month: 12, Day: 7}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Partial() || !w.PrevCut.Equal(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("partial %v, earlier days read up to %s; want partial, up to Nov 27 10:00", w.Partial(), w.PrevCut)
 	}
 }

@@ -33,6 +33,7 @@ type reportCmd struct {
 	timezone     *string
 	step         *time.Duration
 	timeout      *time.Duration
+	parallel     *int
 	at           *string
 	htmlFile     *string
 	markdownFile *string
@@ -50,6 +51,7 @@ func newReportCmd(app *kingpin.Application) *reportCmd {
 	r.timezone = r.cmd.Flag("calendar.timezone", "IANA time zone the periods are counted in; weeks start on Monday.").Default("UTC").String()
 	r.step = r.cmd.Flag("query.step", "Resolution of the review: time in warning and critical and the charts are counted in steps of this length.").Default("5m").Duration()
 	r.timeout = r.cmd.Flag("query.timeout", "Time allowed for each query to Prometheus.").Default("2m").Duration()
+	r.parallel = r.cmd.Flag("query.parallel", "Queries sent to Prometheus at the same time.").Default("4").Int()
 	r.at = r.cmd.Flag("report.at", "Instant the review is made at, RFC 3339 (default now): periods are counted back from it.").String()
 	r.htmlFile = r.cmd.Flag("output.html", "Write the review as one self-contained HTML file here.").String()
 	r.markdownFile = r.cmd.Flag("output.markdown", "Write the review as Markdown here. Without any --output flag, Markdown goes to stdout.").String()
@@ -78,7 +80,7 @@ func (r *reportCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kpi_exporter report: --prometheus.url: %v\n", err)
 		return exitUsage
 	}
-	data, err := report.Gather(ctx, timeoutQuerier{v1.NewAPI(client), *r.timeout}, cat, w, *r.step)
+	data, err := report.Gather(ctx, timeoutQuerier{v1.NewAPI(client), *r.timeout}, cat, w, *r.step, *r.parallel)
 	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter report: read Prometheus at %s: %v\n", *r.promURL, err)
 		return exitFailure

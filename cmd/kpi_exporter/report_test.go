@@ -437,6 +437,8 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 		}
 		for _, w := range []string{
 			"> **Partial.** This period had not ended when the review was made (2026-11-20 12:00)",
+			// October up to the same point.
+			"compared with 2026-10-01 00:00 to 2026-10-20 12:00.",
 			// The last hour before noon on Nov 20: 0.70 against 0.95.
 			"| delivery_ratio | region=north | 70.0% | 95.0% | 73.7% | critical | 3d | 12h | 96.0% | -26.0 pp (worse) |",
 		} {
@@ -546,6 +548,7 @@ func TestReportRefusesAPeriodItCannotMake(t *testing.T) {
 		"--to before --from":       {"--from=2026-11-02", "--to=2026-11-01"},
 		"an unknown time zone":     {"--calendar.timezone=Mars/Olympus"},
 		"a negative period offset": {"--period.offset=-1"},
+		"days that have not begun": {"--from=2026-12-05", "--to=2026-12-06"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, stderr := execCLI(t, append([]string{"report", "--config.file", filepath.Join("testdata", "report", "catalog.yml"),
