@@ -107,21 +107,16 @@ func trendChart(k KPIResult, w Window, step time.Duration) *chart {
 	seenTarget := false
 	for _, l := range lines {
 		cl := chartLine{Colour: l.colour, Dashed: l.target}
-		var cur []string
-		var last time.Time
-		for _, p := range l.pts {
-			if len(cur) > 0 && p.T.Sub(last) > step {
-				cl.Points = append(cl.Points, strings.Join(cur, " "))
-				cur = nil
+		for _, seg := range stretches(l.pts, step) {
+			seg = thin(seg, maxChartPoints)
+			if len(seg) == 1 {
+				seg = []Point{seg[0], seg[0]} // a single point still shows
 			}
-			cur = append(cur, coord(xOf(p.T))+","+coord(yOf(p.V)))
-			last = p.T
-		}
-		if len(cur) == 1 {
-			cur = append(cur, cur[0]) // a single point still shows
-		}
-		if len(cur) > 0 {
-			cl.Points = append(cl.Points, strings.Join(cur, " "))
+			xy := make([]string, len(seg))
+			for i, p := range seg {
+				xy[i] = coord(xOf(p.T)) + "," + coord(yOf(p.V))
+			}
+			cl.Points = append(cl.Points, strings.Join(xy, " "))
 		}
 		c.Lines = append(c.Lines, cl)
 		if l.target && seenTarget {
@@ -139,6 +134,54 @@ func trendChart(k KPIResult, w Window, step time.Duration) *chart {
 		{X: x1, Y: chartH - 6, Text: w.End.Add(-time.Nanosecond).Format("Jan 2"), Anchor: "end"},
 	}
 	return c
+}
+
+// stretches splits a line where a point is missing, so that no data is
+// never drawn as a line across it.
+func stretches(pts []Point, step time.Duration) [][]Point {
+	var out [][]Point
+	start := 0
+	for i := 1; i <= len(pts); i++ {
+		if i == len(pts) || pts[i].T.Sub(pts[i-1].T) > step {
+			out = append(out, pts[start:i])
+			start = i
+		}
+	}
+	if len(pts) == 0 {
+		return nil
+	}
+	return out
+}
+
+// maxChartPoints bounds the points of one line, so that a quarter at a
+// five-minute step (26,000 points) does not make a mail of megabytes.
+const maxChartPoints = 2 * (chartW - chartLeft - chartR)
+
+// thin keeps at most about limit points: of each run of points it keeps the
+// lowest and the highest, in time order, so that a short breach still shows.
+func thin(pts []Point, limit int) []Point {
+	if len(pts) <= limit {
+		return pts
+	}
+	run := (len(pts) + limit/2 - 1) / (limit / 2)
+	out := make([]Point, 0, limit+2)
+	for i := 0; i < len(pts); i += run {
+		j := min(i+run, len(pts))
+		lo, hi := i, i
+		for k := i; k < j; k++ {
+			if pts[k].V < pts[lo].V {
+				lo = k
+			}
+			if pts[k].V > pts[hi].V {
+				hi = k
+			}
+		}
+		out = append(out, pts[min(lo, hi)])
+		if lo != hi {
+			out = append(out, pts[max(lo, hi)])
+		}
+	}
+	return out
 }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
