@@ -20,7 +20,7 @@ const (
 	ColourWarning  = "#bf8700"
 	ColourCritical = "#cf222e"
 	ColourNoData   = "#6e7781"
-	ColourTarget   = "#57606a"
+	ColourTarget   = "#3d444d"
 	// ColourValue is the stroke of a KPI's (first) value line.
 	ColourValue = "#0969da"
 )

@@ -464,26 +464,34 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 				t.Errorf("the page is not self-contained: it has %q", bad)
 			}
 		}
+		// The least number of pixels of each colour: a status badge is some
+		// 300 pixels, a chart's value line over a thousand, its dashed
+		// target line some 400; the legends alone stay well below.
 		img := screenshot(t, page)
 		for _, c := range []struct {
 			what, colour string
-			want         bool
+			least        int
 		}{
-			{"an ok status", report.ColourOK, true},
-			{"a warning status", report.ColourWarning, true},
-			{"a no-data status", report.ColourNoData, true},
-			{"a value line", report.ColourValue, true},
-			{"a target line", report.ColourTarget, true},
-			// No KPI ended November critical.
-			{"a critical status", report.ColourCritical, false},
+			{"the ok statuses", report.ColourOK, 1500},
+			{"the warning statuses", report.ColourWarning, 1500},
+			{"the no-data statuses", report.ColourNoData, 1000},
+			{"three value lines", report.ColourValue, 3000},
+			{"three target lines", report.ColourTarget, 600},
 		} {
-			n := countColour(img, c.colour)
-			if c.want && n < 50 {
-				t.Errorf("the screenshot shows %s (%s) in %d pixels, want at least 50", c.what, c.colour, n)
+			if n := countColour(img, c.colour); n < c.least {
+				t.Errorf("the screenshot shows %s (%s) in %d pixels, want at least %d", c.what, c.colour, n, c.least)
 			}
-			if !c.want && n > 0 {
-				t.Errorf("the screenshot shows %s (%s) in %d pixels, want none", c.what, c.colour, n)
-			}
+		}
+		// No KPI ended November critical; on Nov 20 at noon one was.
+		if n := countColour(img, report.ColourCritical); n > 0 {
+			t.Errorf("the review of November shows a critical status (%s) in %d pixels", report.ColourCritical, n)
+		}
+		partial := filepath.Join(dir, "partial.html")
+		if code, _, stderr := execCLI(t, reportArgs("--period.offset=0", "--report.at=2026-11-20T12:00:00Z", "--output.html", partial)...); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if n := countColour(screenshot(t, partial), report.ColourCritical); n < 300 {
+			t.Errorf("the review of Nov 20 shows the critical status (%s) in %d pixels, want at least 300", report.ColourCritical, n)
 		}
 	})
 
