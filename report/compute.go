@@ -250,6 +250,8 @@ func computeKPI(k *catalog.KPI, kd *KPIData, w Window, step time.Duration) KPIRe
 			r.Status = f.Status
 		}
 	}
+	// A KPI without label columns but with several series (through the
+	// catalog's constant labels) is read like one with label columns.
 	switch {
 	case rolledUp(k):
 		h := rollup(kd, w)
@@ -258,9 +260,6 @@ func computeKPI(k *catalog.KPI, kd *KPIData, w Window, step time.Duration) KPIRe
 	case len(k.Labels) == 0 && len(r.Series) == 1:
 		r.Headline = &r.Series[0]
 		r.Series = nil
-	case len(k.Labels) == 0:
-		// A KPI without label columns whose rules record no series (or,
-		// through constant labels, several) is read like one with labels.
 	}
 	r.Missed = missed(r)
 	if len(k.Labels) > 0 {
