@@ -13,7 +13,7 @@ LDFLAGS     := -s -w \
 # Debian packages the tests run for real: database servers and their clients,
 # Prometheus (promtool), Alertmanager (amtool) and the peer the bench smoke
 # test compares against (prometheus-sql-exporter).
-TEST_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client prometheus prometheus-alertmanager prometheus-sql-exporter
+TEST_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client prometheus prometheus-alertmanager prometheus-sql-exporter chromium
 TEST_TIMEOUT  ?= 45m
 
 .PHONY: all build run test test-deps lint fmt vet

@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		newCheckCmd(app),
 		newDiffCmd(app),
 		newGenerateCmd(app),
+		newReportCmd(app),
 	}
 	selected, err := app.Parse(args)
 	if printed {
