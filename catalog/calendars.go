@@ -293,3 +293,19 @@ func (c *Catalog) TeamCalendar(t *Team) *calendar.Calendar {
 	}
 	return calendar.UTC()
 }
+
+// NamedCalendar is the calendar of that name, the global calendar for "",
+// UTC when the catalog names none; nil for a name the catalog does not
+// define.
+func (c *Catalog) NamedCalendar(name string) *calendar.Calendar {
+	if name == "" {
+		name = c.Global.Calendar
+	}
+	if name == "" || name == UTCCalendar && c.calendarByName[name] == nil {
+		return calendar.UTC()
+	}
+	if cal, ok := c.calendarByName[name]; ok {
+		return cal.cal
+	}
+	return nil
+}

@@ -30,7 +30,7 @@ type reportCmd struct {
 	period       *string
 	offset       *int
 	from, to     *string
-	timezone     *string
+	calendar     *string
 	step         *time.Duration
 	timeout      *time.Duration
 	parallel     *int
@@ -48,7 +48,7 @@ func newReportCmd(app *kingpin.Application) *reportCmd {
 	r.offset = r.cmd.Flag("period.offset", "Which period: 1 is the last closed one, 2 the one before, 0 the current one (partial).").Default("1").Int()
 	r.from = r.cmd.Flag("from", "First day to review, YYYY-MM-DD, instead of --period (with --to).").String()
 	r.to = r.cmd.Flag("to", "Last day to review, YYYY-MM-DD, included (with --from).").String()
-	r.timezone = r.cmd.Flag("calendar.timezone", "IANA time zone the periods are counted in; weeks start on Monday.").Default("UTC").String()
+	r.calendar = r.cmd.Flag("calendar", "Catalog calendar the period is counted in (default: global.calendar, or UTC).").String()
 	r.step = r.cmd.Flag("query.step", "Resolution of the review: time in warning and critical and the charts are counted in steps of this length.").Default("5m").Duration()
 	r.timeout = r.cmd.Flag("query.timeout", "Time allowed for each query to Prometheus.").Default("2m").Duration()
 	r.parallel = r.cmd.Flag("query.parallel", "Queries sent to Prometheus at the same time.").Default("4").Int()
@@ -62,15 +62,15 @@ func newReportCmd(app *kingpin.Application) *reportCmd {
 func (r *reportCmd) FullCommand() string { return r.cmd.FullCommand() }
 
 func (r *reportCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
-	w, err := r.window()
-	if err != nil {
-		fmt.Fprintf(stderr, "kpi_exporter report: %v\n", err)
-		return exitUsage
-	}
 	cat, err := catalog.Load(*r.configFiles...)
 	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter report: load catalog: %v\n", err)
 		return exitFailure
+	}
+	w, err := r.window(cat)
+	if err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter report: %v\n", err)
+		return exitUsage
 	}
 	if w.Partial() {
 		fmt.Fprintf(stderr, "kpi_exporter report: warning: the %s has not ended yet: the review is partial, up to %s\n", w.Label, w.Now.Format(time.RFC3339))
@@ -107,7 +107,7 @@ func (r *reportCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 }
 
 // window is the period the flags ask for.
-func (r *reportCmd) window() (report.Window, error) {
+func (r *reportCmd) window(cat *catalog.Catalog) (report.Window, error) {
 	now := time.Now()
 	if *r.at != "" {
 		t, err := time.Parse(time.RFC3339, *r.at)
@@ -116,9 +116,9 @@ func (r *reportCmd) window() (report.Window, error) {
 		}
 		now = t
 	}
-	cal, err := reportCalendar(*r.timezone)
-	if err != nil {
-		return report.Window{}, err
+	cal := cat.NamedCalendar(*r.calendar)
+	if cal == nil {
+		return report.Window{}, fmt.Errorf("--calendar: the catalog defines no calendar %q", *r.calendar)
 	}
 	if (*r.from == "") != (*r.to == "") {
 		return report.Window{}, errors.New("--from and --to go together")
@@ -135,25 +135,6 @@ func (r *reportCmd) window() (report.Window, error) {
 		return report.DatesWindow(cal, from, to, now)
 	}
 	return report.PeriodWindow(cal, calendar.Period(*r.period), *r.offset, now)
-}
-
-// reportCalendar is the calendar periods are counted in: UTC, or the same
-// week in another zone. A catalog-level calendar will replace the flag.
-func reportCalendar(zone string) (*calendar.Calendar, error) {
-	if zone == "UTC" {
-		return calendar.UTC(), nil
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		return nil, fmt.Errorf("--calendar.timezone: %w", err)
-	}
-	cal, errs := calendar.New(calendar.Spec{Name: zone, Location: loc, WeekStart: time.Monday,
-		WorkDays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
-		Hours:    []calendar.Span{{Start: 0, End: 24 * 60}}})
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("--calendar.timezone: %w", errors.Join(errs...))
-	}
-	return cal, nil
 }
 
 func (r *reportCmd) write(stdout io.Writer, md, html []byte) error {

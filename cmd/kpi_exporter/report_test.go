@@ -554,7 +554,7 @@ func TestReportRefusesAPeriodItCannotMake(t *testing.T) {
 	for name, args := range map[string][]string{
 		"--from without --to":      {"--from=2026-11-01"},
 		"--to before --from":       {"--from=2026-11-02", "--to=2026-11-01"},
-		"an unknown time zone":     {"--calendar.timezone=Mars/Olympus"},
+		"an unknown calendar":      {"--calendar=mars"},
 		"a negative period offset": {"--period.offset=-1"},
 		"days that have not begun": {"--from=2026-12-05", "--to=2026-12-06"},
 	} {
