@@ -232,7 +232,7 @@ func (c *Catalog) CalendarOf(k *KPI) *calendar.Calendar {
 	if cal, ok := c.calendarByName[name]; ok {
 		return cal.cal
 	}
-	return calendar.UTC()
+	return c.utc
 }
 
 // CalendarName is the name of CalendarOf(k), as the series' calendar label
@@ -291,7 +291,7 @@ func (c *Catalog) TeamCalendar(t *Team) *calendar.Calendar {
 	if cal, ok := c.calendarByName[name]; ok {
 		return cal.cal
 	}
-	return calendar.UTC()
+	return c.utc
 }
 
 // NamedCalendar is the calendar of that name, the global calendar for "",
@@ -302,7 +302,7 @@ func (c *Catalog) NamedCalendar(name string) *calendar.Calendar {
 		name = c.Global.Calendar
 	}
 	if name == "" || name == UTCCalendar && c.calendarByName[name] == nil {
-		return calendar.UTC()
+		return c.utc
 	}
 	if cal, ok := c.calendarByName[name]; ok {
 		return cal.cal

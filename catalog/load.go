@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 )
 
 // fileDoc is the shape of one catalog file. Every part is optional, so that a
@@ -300,7 +302,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 	c := &l.cat
 	c.Files = files
 	c.sourceByName, c.teamByName, c.kpiByName = map[string]*Source{}, map[string]*Team{}, map[string]*KPI{}
-	c.calendarByName = map[string]*Calendar{}
+	c.calendarByName, c.utc = map[string]*Calendar{}, calendar.UTC()
 	for _, name := range sortedKeys(l.calendars) {
 		c.Calendars = append(c.Calendars, l.calendars[name])
 		c.calendarByName[name] = l.calendars[name]

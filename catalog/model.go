@@ -3,6 +3,8 @@ package catalog
 import (
 	"sort"
 	"time"
+
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 )
 
 // Catalog is the validated, immutable result of loading one or more catalog
@@ -21,6 +23,7 @@ type Catalog struct {
 
 	sourceByName   map[string]*Source
 	calendarByName map[string]*Calendar
+	utc            *calendar.Calendar // of KPIs and teams that name no calendar
 	teamByName     map[string]*Team
 	kpiByName      map[string]*KPI
 }

@@ -68,7 +68,10 @@ func (x kpiCtx) pacingRecords() []rulefmt.Rule {
 func (x kpiCtx) calendarAt(t time.Time) (start, end, work float64) {
 	cal, p := x.c.CalendarOf(x.k), calendar.Period(x.k.Period)
 	s, e := cal.Bounds(p, t)
-	return float64(s.Unix()), float64(e.Unix()), cal.WorkElapsed(p, t)
+	if x.working() {
+		work = cal.WorkElapsed(p, t) // only read by a working-time accrual
+	}
+	return float64(s.Unix()), float64(e.Unix()), work
 }
 
 // shareAt is the value elapsedSelector has at evaluation time at (counted
