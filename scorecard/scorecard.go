@@ -122,18 +122,18 @@ type Team struct {
 
 // KPI is one KPI's standing: its worst series' status and every series.
 type KPI struct {
-	Name        string `json:"name"`
-	Help        string `json:"help,omitempty"`
-	Owner       string `json:"owner"`
-	Unit        string `json:"unit,omitempty"`
-	Currency    string `json:"currency,omitempty"`
-	Direction   string `json:"direction"`
-	Period      string `json:"period,omitempty"`
-	Calendar    string `json:"calendar"`
-	TimeZone    string `json:"timezone"`
-	RunbookURL  string `json:"runbook_url,omitempty"`
-	Health      Health `json:"health"`
-	LastError   string `json:"last_error,omitempty"`
+	Name       string `json:"name"`
+	Help       string `json:"help,omitempty"`
+	Owner      string `json:"owner"`
+	Unit       string `json:"unit,omitempty"`
+	Currency   string `json:"currency,omitempty"`
+	Direction  string `json:"direction"`
+	Period     string `json:"period,omitempty"`
+	Calendar   string `json:"calendar"`
+	TimeZone   string `json:"timezone"`
+	RunbookURL string `json:"runbook_url,omitempty"`
+	Health     Health `json:"health"`
+	LastError  string `json:"last_error,omitempty"`
 	// LastSuccess is in the KPI's calendar zone; nil when it never
 	// succeeded.
 	LastSuccess *time.Time `json:"last_success,omitempty"`
