@@ -43,7 +43,8 @@ func startServe(t *testing.T, args ...string) *served {
 		resp, err := http.Get(s.base + "/-/healthy")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// Behind basic auth, a 401 says as much that it serves.
+			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
 				return s
 			}
 		}
