@@ -40,6 +40,22 @@ func (s Status) rank() int {
 	return 0
 }
 
+// Word names the status for a reader, beside its colour: "OK",
+// "Warning", "Critical", "No thresholds", "No data".
+func (s Status) Word() string {
+	switch s {
+	case StatusOK:
+		return "OK"
+	case StatusWarning:
+		return "Warning"
+	case StatusCritical:
+		return "Critical"
+	case StatusNone:
+		return "No thresholds"
+	}
+	return "No data"
+}
+
 // Worst is the worse of two statuses.
 func Worst(a, b Status) Status {
 	if b.rank() > a.rank() {
@@ -247,6 +263,11 @@ func (c shareCache) elapsed(cat *catalog.Catalog, k *catalog.KPI, now time.Time)
 	v := Elapsed(cat, k, now)
 	c[key] = v
 	return v
+}
+
+// Judge judges one KPI's input at now, as Build does.
+func Judge(cat *catalog.Catalog, in Input, now time.Time) KPI {
+	return judge(cat, &in, now, shareCache{})
 }
 
 func judge(cat *catalog.Catalog, x *Input, now time.Time, shares shareCache) KPI {

@@ -79,15 +79,10 @@ const scorecardPath = "/api/v1/scorecard"
 //go:embed scorecard.html.tmpl
 var scorecardHTML string
 
-// statusWords name each status on the page beside its colour, for readers
-// who cannot tell the colours apart.
-var statusWords = map[scorecard.Status]string{
-	scorecard.StatusOK: "OK", scorecard.StatusWarning: "Warning", scorecard.StatusCritical: "Critical",
-	scorecard.StatusNone: "No thresholds", scorecard.StatusUnknown: "No data",
-}
-
 var scorecardPage = template.Must(template.New("scorecard").Funcs(template.FuncMap{
-	"word": func(s scorecard.Status) string { return statusWords[s] },
+	// The word beside the colour is for readers who cannot tell the
+	// colours apart.
+	"word": scorecard.Status.Word,
 	"since": func(k scorecard.KPI) string {
 		if k.LastSuccess == nil {
 			return "never"
