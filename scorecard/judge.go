@@ -6,12 +6,6 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// WarmUp is the elapsed share of its period before which a period KPI's
-// percent-of-target thresholds stay silent, as in the generated alerts: at
-// the start of a period the expected-to-date target is close to zero and
-// any value would breach it.
-const WarmUp = 0.05
-
 // judgement holds what is the same for every series of one KPI.
 type judgement struct {
 	k      *catalog.KPI
@@ -55,7 +49,8 @@ func (j judgement) breached(v, level float64) bool {
 // level is the value of a threshold for a series, the way the rules
 // record it: absolute, or a share of the target (of the expected-to-date
 // target for a period KPI). A percent threshold without a target does not
-// exist; one of a period KPI is silent during the period's warm-up.
+// exist; one of a period KPI is silent during the period's warm-up
+// (catalog.ThresholdWarmUp), as the alerts are.
 func (j judgement) level(t *catalog.Threshold, target, expected *float64) (lvl *float64, gated bool) {
 	if t == nil {
 		return nil, false
@@ -72,7 +67,7 @@ func (j judgement) level(t *catalog.Threshold, target, expected *float64) (lvl *
 		return nil, false
 	}
 	v := *base * t.Ratio()
-	return &v, j.elapsed != nil && *j.elapsed < WarmUp
+	return &v, j.elapsed != nil && *j.elapsed < catalog.ThresholdWarmUp
 }
 
 func (j judgement) row(s *Series) Row {
