@@ -143,7 +143,7 @@ func TestServe(t *testing.T) {
 	})
 	t.Run("landing page lists KPIs with escaped values", func(t *testing.T) {
 		code, page := s.get(t, "/")
-		if code != http.StatusOK || !strings.Contains(page, `title="Revenue by region.">revenue</td>`) || !strings.Contains(page, "ana &lt;ana@example.com&gt;") {
+		if code != http.StatusOK || !strings.Contains(page, `<b>revenue</b><br><small>Revenue by region.</small></td>`) || !strings.Contains(page, "ana &lt;ana@example.com&gt;") {
 			t.Fatalf("landing page %d:\n%s", code, page)
 		}
 		if strings.Contains(page, shop) {

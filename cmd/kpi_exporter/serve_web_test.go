@@ -106,8 +106,8 @@ func TestScorecardIsServedAsJSONAndOnTheLandingPage(t *testing.T) {
 		code, page := s.get(t, "/")
 		for _, want := range []string{
 			"<h3>Team ops: 1 critical, 0 warning, 1 ok</h3>",
-			`<td class="st st-critical">Critical</td><td rowspan="1" title="Orders delivered on time.">delivery_ratio</td>`,
-			`<td class="st st-ok">OK</td><td rowspan="1" title="">ticket_backlog</td>`,
+			`<td class="st st-critical">Critical</td><td rowspan="1"><b>delivery_ratio</b><br><small>Orders delivered on time.</small></td>`,
+			`<td class="st st-ok">OK</td><td rowspan="1"><b>ticket_backlog</b></td>`,
 			`<td class="num">54.0%</td><td class="num">95.0%</td><td class="num">56.8%</td>`,
 			"ann &lt;ann@example.com&gt;",
 			`<td class="st st-none">No thresholds</td>`,
