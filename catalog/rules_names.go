@@ -23,6 +23,12 @@ const (
 	AlertCollectionErrors  = "KPICollectionErrors"
 )
 
+// ThresholdWarmUp is the elapsed share of its period before which a period
+// KPI's percent-of-target thresholds stay silent: at the start of a period
+// the expected-to-date target is close to zero and any value would breach
+// it. The alerts and the scorecard both hold to it.
+const ThresholdWarmUp = 0.05
+
 // Severities, the values of the severity label.
 const (
 	SeverityWarning  = "warning"

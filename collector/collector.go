@@ -254,6 +254,9 @@ type KPIState struct {
 	LastDuration              time.Duration
 	// LastError is the last run's error, redacted, or empty.
 	LastError string
+	// Values are the series of the last successful run, in row order,
+	// whether or not they are still served. They are shared: read only.
+	Values []Series
 }
 
 // States returns the state of every KPI, in name order.
@@ -267,6 +270,7 @@ func (c *Collector) States() []KPIState {
 			Name: r.k.Name, Team: r.k.Team, Owner: r.k.Owner, Source: r.k.Source,
 			Up: st.up, Stale: r.stale(st, now), Series: st.series,
 			LastSuccess: st.lastSuccess, LastDuration: st.lastDuration, LastError: st.lastErr,
+			Values: st.values,
 		})
 	}
 	return out

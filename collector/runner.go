@@ -55,6 +55,8 @@ type runState struct {
 	series       int
 	runs         uint64
 	errors       map[string]uint64
+	// values are the last successful run's series, for the scorecard.
+	values []Series
 }
 
 func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, key string, clock Clock, logger *slog.Logger) *runner {
@@ -189,7 +191,7 @@ func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	st := &r.state
 	st.runs++
 	st.up, st.lastRun, st.lastSuccess, st.lastDuration = true, now, end, end.Sub(now)
-	st.lastErr, st.series = "", len(res.Series)
+	st.lastErr, st.series, st.values = "", len(res.Series), res.Series
 	s := res.Stats
 	st.errors[catalog.ReasonNull] += uint64(s.Nulls)
 	st.errors[catalog.ReasonType] += uint64(s.NonNumeric)

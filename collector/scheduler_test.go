@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,11 @@ func TestStaleKPIIsWithdrawnButItsAgeStaysVisible(t *testing.T) {
 				t.Fatalf("after %v the page lacks %s", clock.Now().Sub(success), line)
 			}
 		}
+	}
+	// The landing page's scorecard still sees what the last success read.
+	want := []Series{{Labels: []string{"north"}, Value: 10, Target: 100, HasTarget: true}}
+	if got := kpiState(c, "revenue").Values; !reflect.DeepEqual(got, want) {
+		t.Errorf("values of the last success %+v, want %+v", got, want)
 	}
 }
 

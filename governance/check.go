@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/scorecard"
 )
 
 // Runner runs a KPI's SQL (and its target's) once, the way the exporter
@@ -44,9 +45,11 @@ type DrySeries struct {
 }
 
 // Check runs every KPI once through r, one at a time so that a check never
-// loads a business database with more than one query, and judges each run.
-// progress, if not nil, hears of each KPI before it runs and of the end.
-func Check(ctx context.Context, cat *catalog.Catalog, r Runner, progress func(i, n int, k *catalog.KPI)) []KPICheck {
+// loads a business database with more than one query, and judges each run,
+// and each value against its target and thresholds at now, as the landing
+// page's scorecard does. progress, if not nil, hears of each KPI before it
+// runs and of the end.
+func Check(ctx context.Context, cat *catalog.Catalog, r Runner, now time.Time, progress func(i, n int, k *catalog.KPI)) []KPICheck {
 	if progress == nil {
 		progress = func(int, int, *catalog.KPI) {}
 	}
@@ -54,7 +57,9 @@ func Check(ctx context.Context, cat *catalog.Catalog, r Runner, progress func(i,
 	for i, k := range cat.KPIs {
 		progress(i, len(cat.KPIs), k)
 		res, err := r.RunOnce(ctx, k)
-		out = append(out, CheckKPI(k, res, err))
+		c := CheckKPI(k, res, err)
+		c.Score(cat, k, res, err, now)
+		out = append(out, c)
 	}
 	progress(len(cat.KPIs), len(cat.KPIs), nil)
 	return out
@@ -69,9 +74,11 @@ const seriesWarnShare = 0.8
 
 // Sample is one series of a dry run, beside its target.
 type Sample struct {
-	Labels    map[string]string `json:"labels,omitempty"`
-	Value     float64           `json:"value"`
-	Target    *float64          `json:"target,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
+	Value  float64           `json:"value"`
+	Target *float64          `json:"target,omitempty"`
+	// Status is the sample's standing against its thresholds.
+	Status    scorecard.Status `json:"status,omitempty"`
 	labelText string
 }
 
@@ -89,6 +96,11 @@ type KPICheck struct {
 	MaxSeries     int      `json:"max_series"`
 	Seconds       float64  `json:"duration_seconds"`
 	Samples       []Sample `json:"samples,omitempty"`
+	// Status is the worst standing of the KPI's values against their
+	// thresholds, as the landing page's scorecard shows it; StatusCount
+	// is how many series have it.
+	Status      scorecard.Status `json:"status,omitempty"`
+	StatusCount int              `json:"status_series,omitempty"`
 	// NotRun is set when the check only loaded and linted (--no-queries).
 	NotRun bool `json:"not_run,omitempty"`
 	// Problems fail the check; Warnings do not.
@@ -199,6 +211,29 @@ func CheckKPI(k *catalog.KPI, res *DryRun, runErr error) KPICheck {
 		c.Samples = append(c.Samples, sm)
 	}
 	return c
+}
+
+// Score sets the status column from the dry run's values with the
+// scorecard's code: a failed run has no data to judge.
+func (c *KPICheck) Score(cat *catalog.Catalog, k *catalog.KPI, res *DryRun, runErr error, now time.Time) {
+	in := scorecard.Input{KPI: k, Health: scorecard.HealthDown}
+	if runErr == nil && res != nil {
+		in.Health, in.LastSuccess = scorecard.HealthUp, now
+		in.Series = make([]scorecard.Series, len(res.Series))
+		for i, s := range res.Series {
+			in.Series[i] = scorecard.Series{Labels: s.Labels, Value: s.Value, Target: s.Target, HasTarget: s.HasTarget}
+		}
+	}
+	kp := scorecard.Judge(cat, in, now)
+	c.Status, c.StatusCount = kp.Status, 0
+	for i, r := range kp.Series {
+		if r.Status == kp.Status {
+			c.StatusCount++
+		}
+		if i < len(c.Samples) {
+			c.Samples[i].Status = r.Status
+		}
+	}
 }
 
 func hasColumn(cols []string, name string) bool {

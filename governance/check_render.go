@@ -15,10 +15,10 @@ import (
 func CheckTable(r CheckReport) []byte {
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KPI\tSOURCE\tROWS\tSERIES\tNULLS\tDUPLICATES\tOVER LIMIT\tDURATION\tSAMPLES (value / target)\tSTATUS")
+	fmt.Fprintln(tw, "KPI\tSOURCE\tROWS\tSERIES\tNULLS\tDUPLICATES\tOVER LIMIT\tDURATION\tSAMPLES (value / target)\tCHECK\tSTATUS")
 	for _, k := range r.KPIs {
 		if k.NotRun {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\tnot run\n", k.KPI, k.Source)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\tnot run\t-\n", k.KPI, k.Source)
 			continue
 		}
 		status := "ok"
@@ -29,8 +29,8 @@ func CheckTable(r CheckReport) []byte {
 			status = "warn"
 		}
 		dur := time.Duration(k.Seconds * float64(time.Second)).Round(time.Millisecond).String()
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%d\t%d\t%d\t%s\t%s\t%s\n", k.KPI, k.Source, k.Rows, k.Exported, k.MaxSeries,
-			k.Nulls, k.Duplicates, k.OverLimit, dur, samplesText(k.Samples), status)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", k.KPI, k.Source, k.Rows, k.Exported, k.MaxSeries,
+			k.Nulls, k.Duplicates, k.OverLimit, dur, samplesText(k.Samples), status, scoreText(k))
 	}
 	tw.Flush()
 	section := func(title string, lines []string) {
@@ -81,6 +81,20 @@ func (r CheckReport) Verdict() string {
 		verdict = "FAILED"
 	}
 	return fmt.Sprintf("check %s: %d KPIs, %d lint errors, %d lint warnings, %d KPIs with problems", verdict, len(r.KPIs), lintErrs, lintWarns, failed)
+}
+
+// scoreText is the status column: the worst standing of the KPI's values
+// against their thresholds, in the landing page's words, and how many
+// series stand there when there are several.
+func scoreText(k KPICheck) string {
+	if k.Status == "" {
+		return "-"
+	}
+	w := strings.ToLower(k.Status.Word())
+	if k.Exported > 1 && k.StatusCount > 0 {
+		w += fmt.Sprintf(" (%d of %d)", k.StatusCount, k.Exported)
+	}
+	return w
 }
 
 func samplesText(ss []Sample) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/scorecard"
 )
 
 const checkCatalog = `
@@ -27,17 +28,20 @@ kpis:
     value: v
     direction: higher
     target: 10
+    thresholds: {warning: "90%", critical: "50%"}
     max_series: 5
 `
 
-func checkKPI(t *testing.T) *catalog.KPI {
+func checkCat(t *testing.T) *catalog.Catalog {
 	t.Helper()
 	c, err := catalog.Options{}.Parse("cat.yml", []byte(checkCatalog))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.KPI("revenue")
+	return c
 }
+
+func checkKPI(t *testing.T) *catalog.KPI { return checkCat(t).KPI("revenue") }
 
 func series(n int, withTarget bool) []DrySeries {
 	out := make([]DrySeries, n)
@@ -129,14 +133,22 @@ func TestCheckKPI(t *testing.T) {
 }
 
 func TestCheckTableGolden(t *testing.T) {
-	k := checkKPI(t)
-	ok := CheckKPI(k, &DryRun{Columns: []string{"region", "v"}, Series: []DrySeries{
+	cat := checkCat(t)
+	k := cat.KPI("revenue")
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	// Against their targets, with warning at 90% and critical at 50%:
+	// emea 82% is warning, amer 91% and apac 120% ok, latam 30% critical.
+	res := &DryRun{Columns: []string{"region", "v"}, Series: []DrySeries{
 		{Labels: []string{"emea"}, Value: 1234567.891, Target: 1500000, HasTarget: true},
 		{Labels: []string{"amer"}, Value: 0.04567, Target: 0.05, HasTarget: true},
 		{Labels: []string{"apac"}, Value: 12, Target: 10, HasTarget: true},
 		{Labels: []string{"latam"}, Value: 3, Target: 10, HasTarget: true},
-	}, Rows: 4, Exported: 4, Duration: 12345 * time.Microsecond}, nil)
-	failed := CheckKPI(k, &DryRun{Columns: []string{"store", "v"}}, errors.New(`x: missing column "store"`))
+	}, Rows: 4, Exported: 4, Duration: 12345 * time.Microsecond}
+	ok := CheckKPI(k, res, nil)
+	ok.Score(cat, k, res, nil, now)
+	runErr := errors.New(`x: missing column "store"`)
+	failed := CheckKPI(k, &DryRun{Columns: []string{"store", "v"}}, runErr)
+	failed.Score(cat, k, nil, runErr, now)
 	failed.KPI = "revenue_by_store"
 	r := CheckReport{
 		Files: []string{"cat.yml"},
@@ -147,6 +159,16 @@ func TestCheckTableGolden(t *testing.T) {
 		t.Errorf("%d samples, want %d", len(ok.Samples), SampleCount)
 	}
 	golden(t, "check/table.txt", CheckTable(r))
+	if ok.Status != scorecard.StatusCritical || ok.StatusCount != 1 || failed.Status != scorecard.StatusUnknown {
+		t.Errorf("statuses %s (%d series) and %s, want critical (1) and unknown", ok.Status, ok.StatusCount, failed.Status)
+	}
+	var samples []scorecard.Status
+	for _, s := range ok.Samples {
+		samples = append(samples, s.Status)
+	}
+	if fmt.Sprint(samples) != "[warning ok ok]" {
+		t.Errorf("sample statuses %v, want [warning ok ok]", samples)
+	}
 	if !r.LintFailed() || !r.QueriesFailed() {
 		t.Error("the report does not fail")
 	}

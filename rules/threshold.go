@@ -8,10 +8,8 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// thresholdWarmup is the elapsed fraction of its period before which a period
-// KPI's percent-of-target thresholds stay silent: at the start of a period the
-// expected-to-date target is close to zero and any value would breach it.
-const thresholdWarmup = 0.05
+// thresholdWarmup is catalog.ThresholdWarmUp, which the scorecard also reads.
+const thresholdWarmup = catalog.ThresholdWarmUp
 
 // level is one threshold of a KPI with its severity and record.
 type level struct {

@@ -53,7 +53,7 @@ func (c *checkCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	report := governance.CheckReport{Files: cat.Files, Lint: governance.Lint(cat)}
 	if *c.queries {
 		runner := newSourceRunner(cat)
-		report.KPIs = governance.Check(ctx, cat, runner, newProgress(stderr))
+		report.KPIs = governance.Check(ctx, cat, runner, time.Now(), newProgress(stderr))
 		runner.Close()
 	} else {
 		for _, k := range cat.KPIs {

@@ -173,6 +173,12 @@ func TestCheckFailsWithAClearReason(t *testing.T) {
 			wantCode: exitOK,
 			want:     []string{"revenue: 1 rows have a NULL value and are skipped", "region=amer 7 / 12; region=emea 15 / 12", "check OK"},
 		},
+		{
+			name:     "values are judged against their thresholds as on the landing page, without failing the check",
+			kpis:     revenueKPI + "    thresholds:\n      warning: 10\n      critical: 8\n",
+			wantCode: exitOK,
+			want:     []string{" STATUS\n", " critical (1 of 2)\n", "check OK"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cat := writeFile(t, t.TempDir(), "catalog.yml", shopCatalog("sqlite", shop, tc.kpis))
@@ -219,7 +225,7 @@ func TestCheckJSON(t *testing.T) {
 func TestCheckWithoutQueriesOnlyLints(t *testing.T) {
 	cat := writeFile(t, t.TempDir(), "catalog.yml", shopCatalog("sqlite", filepath.Join(t.TempDir(), "absent.db"), revenueKPI))
 	code, out, errOut := execCLI(t, "check", "--config.file="+cat, "--no-queries")
-	if code != exitOK || !strings.Contains(out, "check OK: 1 KPIs") || !regexp.MustCompile(`(?m)^revenue +shop .* not run$`).MatchString(out) {
+	if code != exitOK || !strings.Contains(out, "check OK: 1 KPIs") || !regexp.MustCompile(`(?m)^revenue +shop .* not run +-$`).MatchString(out) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = execCLI(t, "check", "--config.file="+cat, "--no-queries", "--output=json")

@@ -467,7 +467,7 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 		// The least number of pixels of each colour: a status badge is some
 		// 300 pixels, a chart's value line over a thousand, its dashed
 		// target line some 400; the legends alone stay well below.
-		img := screenshot(t, page)
+		img := screenshot(t, "file://"+page)
 		for _, c := range []struct {
 			what, colour string
 			least        int
@@ -490,7 +490,7 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 		if code, _, stderr := execCLI(t, reportArgs("--period.offset=0", "--report.at=2026-11-20T12:00:00Z", "--output.html", partial)...); code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if n := countColour(screenshot(t, partial), report.ColourCritical); n < 300 {
+		if n := countColour(screenshot(t, "file://"+partial), report.ColourCritical); n < 300 {
 			t.Errorf("the review of Nov 20 shows the critical status (%s) in %d pixels, want at least 300", report.ColourCritical, n)
 		}
 	})
@@ -568,7 +568,8 @@ func TestReportRefusesAPeriodItCannotMake(t *testing.T) {
 	}
 }
 
-// screenshot opens the page in headless Chromium and decodes what it shows.
+// screenshot opens the page (a URL) in headless Chromium and decodes what it
+// shows.
 func screenshot(t *testing.T, page string) image.Image {
 	t.Helper()
 	chromium := testdb.RequireBinary(t, "chromium", "chromium")
@@ -579,7 +580,7 @@ func screenshot(t *testing.T, page string) image.Image {
 	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+shot, "--window-size=1200,4000",
-		"--hide-scrollbars", "file://"+page)
+		"--hide-scrollbars", page)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
 	}

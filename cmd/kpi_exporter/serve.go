@@ -90,7 +90,7 @@ func (s *serveCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 
 	// Listen before the catalog is applied: preparing a demo database takes
 	// a moment, and /-/healthy should answer meanwhile (/-/ready does not).
-	h := &webHandlers{c: c, reloader: reloader, logger: logger, enableReload: *s.enableReload, telemetryPath: *s.telemetryPath}
+	h := &webHandlers{c: c, reloader: reloader, logger: logger, enableReload: *s.enableReload, telemetryPath: *s.telemetryPath, now: time.Now}
 	server := &http.Server{Handler: h.mux(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- web.ListenAndServe(server, s.webFlags, logger) }()

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	_ "embed"
+	"encoding/json"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -12,6 +15,8 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/kpi-exporter/kpi_exporter/collector"
+	"github.com/kpi-exporter/kpi_exporter/report"
+	"github.com/kpi-exporter/kpi_exporter/scorecard"
 )
 
 // webHandlers are the serve command's endpoints.
@@ -21,6 +26,8 @@ type webHandlers struct {
 	logger        *slog.Logger
 	enableReload  bool
 	telemetryPath string
+	// now is the instant the scorecard judges at.
+	now func() time.Time
 }
 
 func (h *webHandlers) mux() *http.ServeMux {
@@ -37,6 +44,7 @@ func (h *webHandlers) mux() *http.ServeMux {
 		_, _ = w.Write([]byte("Ready.\n"))
 	})
 	mux.HandleFunc("/-/reload", h.reload)
+	mux.HandleFunc(scorecardPath, h.scorecardJSON)
 	if h.telemetryPath != "/" {
 		mux.HandleFunc("/", h.landing)
 	}
@@ -64,19 +72,88 @@ func (h *webHandlers) reload(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("Reloaded.\n"))
 }
 
-var kpiTable = template.Must(template.New("kpis").Parse(`<h2>KPIs</h2>
-<table style="border-collapse: collapse" cellpadding="4" border="1">
-<tr><th>KPI</th><th>Team</th><th>Owner</th><th>Source</th><th>State</th><th>Series</th><th>Last success</th><th>Last duration</th><th>Last error</th></tr>
-{{range .}}<tr><td>{{.Name}}</td><td>{{.Team}}</td><td>{{.Owner}}</td><td>{{.Source}}</td><td>{{if .Stale}}stale{{else if .Up}}up{{else}}down{{end}}</td><td>{{.Series}}</td><td>{{if .LastSuccess.IsZero}}never{{else}}{{.LastSuccess.UTC.Format "2006-01-02 15:04:05Z"}}{{end}}</td><td>{{.LastDuration}}</td><td>{{.LastError}}</td></tr>
-{{end}}</table>`))
+// scorecardPath serves the scorecard as JSON, on the same mux, TLS and
+// basic auth as every endpoint.
+const scorecardPath = "/api/v1/scorecard"
 
-// landing renders the exporter-toolkit landing page with a table of the
-// KPIs and their state. Every value goes through html/template; errors in
-// it were redacted by the collector.
+//go:embed scorecard.html.tmpl
+var scorecardHTML string
+
+var scorecardPage = template.Must(template.New("scorecard").Funcs(template.FuncMap{
+	// The word beside the colour is for readers who cannot tell the
+	// colours apart.
+	"word": scorecard.Status.Word,
+	"since": func(k scorecard.KPI) string {
+		if k.LastSuccess == nil {
+			return "never"
+		}
+		return k.LastSuccess.Format("2006-01-02 15:04:05 MST")
+	},
+}).Parse(scorecardHTML))
+
+// scorecardCSS colours the statuses as the review report does.
+const scorecardCSS = `table.sc { border-collapse: collapse; margin-bottom: 1em; }
+table.sc th, table.sc td { border: 1px solid #d0d7de; padding: 3px 6px; }
+td.num { text-align: right; }
+.st { font-weight: bold; color: #fff; padding: 2px 6px; }
+.st-ok { background: ` + report.ColourOK + `; }
+.st-warning { background: ` + report.ColourWarning + `; }
+.st-critical { background: ` + report.ColourCritical + `; }
+.st-none, .st-unknown { background: ` + report.ColourNoData + `; }
+`
+
+// scorecard judges the running catalog's KPIs on their last values.
+func (h *webHandlers) scorecard() scorecard.Scorecard {
+	cat := h.c.Catalog()
+	if cat == nil {
+		return scorecard.Scorecard{At: h.now()}
+	}
+	states := h.c.States()
+	in := make([]scorecard.Input, 0, len(states))
+	for _, st := range states {
+		k := cat.KPI(st.Name)
+		if k == nil { // reloaded in between: the next request sees it
+			continue
+		}
+		x := scorecard.Input{KPI: k, Health: scorecard.HealthDown, LastSuccess: st.LastSuccess, LastError: st.LastError}
+		switch {
+		case st.Stale:
+			x.Health = scorecard.HealthStale
+		case st.Up:
+			x.Health = scorecard.HealthUp
+		}
+		x.Series = make([]scorecard.Series, len(st.Values))
+		for i, v := range st.Values {
+			x.Series[i] = scorecard.Series{Labels: v.Labels, Value: v.Value, Target: v.Target, HasTarget: v.HasTarget}
+		}
+		in = append(in, x)
+	}
+	return scorecard.Build(cat, in, h.now())
+}
+
+// scorecardJSON serves the scorecard for other tools.
+func (h *webHandlers) scorecardJSON(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(h.scorecard()); err != nil {
+		h.logger.Debug("write scorecard", "err", err)
+	}
+}
+
+// renderScorecard renders the scorecard's HTML for the landing page.
+func renderScorecard(w io.Writer, sc scorecard.Scorecard) error {
+	return scorecardPage.Execute(w, struct {
+		scorecard.Scorecard
+		JSONPath string
+	}{sc, scorecardPath})
+}
+
+// landing renders the exporter-toolkit landing page with the scorecard.
+// Every value goes through html/template; errors in it were redacted by the
+// collector.
 func (h *webHandlers) landing(w http.ResponseWriter, r *http.Request) {
 	var table bytes.Buffer
-	if err := kpiTable.Execute(&table, h.c.States()); err != nil {
-		http.Error(w, "render KPI table", http.StatusInternalServerError)
+	if err := renderScorecard(&table, h.scorecard()); err != nil {
+		http.Error(w, "render the scorecard", http.StatusInternalServerError)
 		return
 	}
 	page, err := web.NewLandingPage(web.LandingConfig{
@@ -88,8 +165,10 @@ func (h *webHandlers) landing(w http.ResponseWriter, r *http.Request) {
 			{Address: h.telemetryPath, Text: "Metrics"},
 			{Address: "/-/healthy", Text: "Health"},
 			{Address: "/-/ready", Text: "Readiness"},
+			{Address: scorecardPath, Text: "Scorecard (JSON)"},
 		},
 		ExtraHTML: table.String(),
+		ExtraCSS:  scorecardCSS,
 	})
 	if err != nil {
 		http.Error(w, "render landing page", http.StatusInternalServerError)
