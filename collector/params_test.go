@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +283,78 @@ func TestPeriodParametersRealEngines(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+func compareRuns(c *Collector, kpi string, e calendar.Earlier) uint64 {
+	for _, r := range c.view.Load().compares {
+		if r.k.Name == kpi && r.earlier == e {
+			return r.snapshot().runs
+		}
+	}
+	return 0
+}
+
+// TestComparisonsRunOnTheirOwnInterval: a comparison runs at once like its
+// KPI, then every compare_interval while the KPI runs every interval; its
+// series pass promtool check metrics beside the KPI's.
+func TestComparisonsRunOnTheirOwnInterval(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE events (ts INTEGER)",
+		"INSERT INTO events VALUES (1764547200), (1764550800), (1767225600)")
+	cat := loadCatalog(t, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - {name: events_mtd, unit: count, team: t, source: db, period: month, target: {value: 1}, value: v, labels: [kind],
+     interval: 1m, compare: [previous_period, previous_year], compare_interval: 10m,
+     sql: "SELECT 'all' AS kind, COUNT(*) AS v FROM events WHERE ts >= :period_start_unix AND ts < :period_end_unix"}
+`, path))
+	clock := newFakeClock()
+	clock.now = time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC) // Dec 2025 holds two events, Jan 2026 one
+	c := New(Options{Clock: clock})
+	defer c.Close()
+	if err := c.Apply(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first runs", func() bool {
+		return runsOf(c, "events_mtd") == 1 && compareRuns(c, "events_mtd", calendar.PreviousPeriod) == 1 &&
+			compareRuns(c, "events_mtd", calendar.PreviousYear) == 1 && clock.pending() == 3
+	})
+	clock.Advance(maxStartJitter)
+	for i := 1; i <= 10; i++ {
+		waitFor(t, "every runner waits", func() bool { return clock.pending() == 3 })
+		clock.Advance(time.Minute)
+		waitFor(t, "the KPI's run", func() bool { return runsOf(c, "events_mtd") == uint64(i+1) })
+		want := uint64(1)
+		if i == 10 {
+			want = 2
+		}
+		for _, e := range []calendar.Earlier{calendar.PreviousPeriod, calendar.PreviousYear} {
+			if i == 10 {
+				waitFor(t, "the comparison's second run", func() bool { return compareRuns(c, "events_mtd", e) == want })
+			} else if got := compareRuns(c, "events_mtd", e); got != want {
+				t.Fatalf("after %d minutes %s ran %d times, want %d", i, e, got, want)
+			}
+		}
+	}
+	body, _ := scrape(t, c.Handler())
+	samples := parseText(t, []byte(body))
+	for metric, want := range map[string]float64{
+		`kpi_events_mtd{kind="all"}`:                 1, // Jan 1 00:00 .. 02:10 UTC
+		`kpi_events_mtd_previous_period{kind="all"}`: 2, // Dec 1 00:00 .. 02:10
+		`kpi_events_mtd_previous_year{kind="all"}`:   0, // Jan 1 2025
+	} {
+		if s, ok := samples[metric]; !ok || float64(s.Value) != want {
+			t.Errorf("%s = %v, want %v", metric, s, want)
+		}
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed (Debian package prometheus)")
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
