@@ -297,7 +297,8 @@ func compareRuns(c *Collector, kpi string, e calendar.Earlier) uint64 {
 
 // TestComparisonsRunOnTheirOwnInterval: a comparison runs at once like its
 // KPI, then every compare_interval while the KPI runs every interval; its
-// series pass promtool check metrics beside the KPI's.
+// series pass promtool check metrics beside the KPI's. The target SQL is
+// bound the same way as the KPI's.
 func TestComparisonsRunOnTheirOwnInterval(t *testing.T) {
 	path := sqliteFile(t, "CREATE TABLE events (ts INTEGER)",
 		"INSERT INTO events VALUES (1764547200), (1764550800), (1767225600)")
@@ -305,7 +306,8 @@ func TestComparisonsRunOnTheirOwnInterval(t *testing.T) {
 sources:
   db: {driver: sqlite, dsn: %q}
 kpis:
-  - {name: events_mtd, unit: count, team: t, source: db, period: month, target: {value: 1}, value: v, labels: [kind],
+  - {name: events_mtd, unit: count, team: t, source: db, period: month, value: v, labels: [kind],
+     target: {sql: "SELECT 'all' AS kind, :period_end_unix - :period_start_unix AS target"},
      interval: 1m, compare: [previous_period, previous_year], compare_interval: 10m,
      sql: "SELECT 'all' AS kind, COUNT(*) AS v FROM events WHERE ts >= :period_start_unix AND ts < :period_end_unix"}
 `, path))
@@ -340,9 +342,10 @@ kpis:
 	body, _ := scrape(t, c.Handler())
 	samples := parseText(t, []byte(body))
 	for metric, want := range map[string]float64{
-		`kpi_events_mtd{kind="all"}`:                 1, // Jan 1 00:00 .. 02:10 UTC
-		`kpi_events_mtd_previous_period{kind="all"}`: 2, // Dec 1 00:00 .. 02:10
-		`kpi_events_mtd_previous_year{kind="all"}`:   0, // Jan 1 2025
+		`kpi_events_mtd{kind="all"}`:                 1,          // Jan 1 00:00 .. 02:10 UTC
+		`kpi_events_mtd_previous_period{kind="all"}`: 2,          // Dec 1 00:00 .. 02:10
+		`kpi_events_mtd_previous_year{kind="all"}`:   0,          // Jan 1 2025
+		`kpi_events_mtd_target{kind="all"}`:          31 * 86400, // the target SQL gets the parameters too
 	} {
 		if s, ok := samples[metric]; !ok || float64(s.Value) != want {
 			t.Errorf("%s = %v, want %v", metric, s, want)

@@ -14,8 +14,8 @@ type Param struct {
 
 // Params lists the :name parameters of query, in order, outside strings,
 // quoted identifiers and comments. A colon right after another colon
-// (PostgreSQL's x::date cast) or right after a value (an array slice a[1:n])
-// does not start a parameter.
+// (PostgreSQL's x::date cast), right after a value or an opening bracket
+// (array slices a[1:n], a[:n]) does not start a parameter.
 func Params(query string, d Dialect) []Param {
 	toks := Tokenize(query, OptionsFor(d))
 	var out []Param
@@ -26,7 +26,7 @@ func Params(query string, d Dialect) []Param {
 		}
 		if i > 0 {
 			prev := toks[i-1]
-			if prev.Pos+len(prev.Text) == t.Pos && (prev.Text == ":" || prev.Text == ")" || prev.Text == "]" ||
+			if prev.Pos+len(prev.Text) == t.Pos && (prev.Text == ":" || prev.Text == ")" || prev.Text == "]" || prev.Text == "[" ||
 				prev.Kind == Word || prev.Kind == Number || prev.Kind == Identifier) {
 				continue
 			}
