@@ -221,11 +221,12 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 	return nil
 }
 
-// runKey is what decides whether a KPI must restart on reload: its
-// definition, schedule, exported help and constant labels, and its sources.
 // compareKey names a comparison's runner; no KPI name holds a NUL.
 func compareKey(k *catalog.KPI, e calendar.Earlier) string { return k.Name + "\x00" + string(e) }
 
+// runKey is what decides whether a KPI must restart on reload: its
+// definition, schedule, exported help and constant labels, and its sources.
+// A comparison's runner adds its compare_interval.
 func runKey(cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) string {
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%v\x00%v\x00%v\x00%d\x00%q\x00%v",
 		k.DefinitionHash(), k.SQL, k.Help, k.Interval, k.Timeout, k.MaxAge, k.MaxSeries, k.Labels, cat.Global.Labels)

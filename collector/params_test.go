@@ -361,3 +361,33 @@ kpis:
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+// TestPeriodParametersOnADaylightSavingDay: on the day Berlin moves its
+// clocks forward the day's bounds are 23 hours apart, and its dates are
+// still the local ones.
+func TestPeriodParametersOnADaylightSavingDay(t *testing.T) {
+	cat := loadCatalog(t, `
+global: {calendar: de}
+calendars:
+  de: {timezone: Europe/Berlin}
+sources:
+  db: {driver: sqlite, dsn: x.db}
+kpis:
+  - {name: orders_today, unit: count, team: t, source: db, period: day, target: {value: 1}, value: v, sql: "SELECT 1 AS v"}
+`)
+	now := time.Date(2026, 3, 29, 12, 0, 0, 0, mustZone(t, "Europe/Berlin"))
+	w := WindowOf(cat, cat.KPI("orders_today"), now, "")
+	start, end := w.value(catalog.ParamPeriodStartUnix, catalog.DriverMySQL).(int64), w.value(catalog.ParamPeriodEndUnix, catalog.DriverMySQL).(int64)
+	if end-start != 23*3600 {
+		t.Errorf("the day lasts %d s, want 23 h", end-start)
+	}
+	if got := w.value(catalog.ParamPeriodStart, catalog.DriverSQLite); got != "2026-03-28 23:00:00" {
+		t.Errorf("SQLite start %v, want 2026-03-28 23:00:00 (midnight at +01:00)", got)
+	}
+	if got := w.value(catalog.ParamPeriodEnd, catalog.DriverSQLite); got != "2026-03-29 22:00:00" {
+		t.Errorf("SQLite end %v, want 2026-03-29 22:00:00 (midnight at +02:00)", got)
+	}
+	if s, e := w.value(catalog.ParamPeriodStartDate, catalog.DriverPostgres), w.value(catalog.ParamPeriodEndDate, catalog.DriverPostgres); s != "2026-03-29" || e != "2026-03-30" {
+		t.Errorf("dates %v .. %v, want 2026-03-29 .. 2026-03-30", s, e)
+	}
+}
