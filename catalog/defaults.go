@@ -66,6 +66,9 @@ func setDefaults(c *Catalog) {
 		}
 		setIfZero(&k.MaxAge, Duration(time.Duration(k.Interval)*time.Duration(maxAgeIntervals)))
 		setIfZero(&k.MaxSeries, maxSeries)
+		if len(k.Compare) > 0 {
+			setIfZero(&k.CompareInterval, compareIntervalDefault(k))
+		}
 		if t := k.Target; t != nil && t.SQL != "" {
 			setIfZero(&t.Column, DefaultTargetColumn)
 			setIfZero(&t.Source, k.Source)

@@ -360,6 +360,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 		l.validateKPI(ka.kpi, ka.path)
 		l.validateCalendarUse(ka.kpi.file, ka.path+".calendar", ka.kpi.Calendar)
 		l.validateAccrual(ka.kpi, ka.path)
+		l.validateCompare(ka.kpi, ka.path)
 	}
 	l.checkExportedNames(kpis)
 	if l.errs.len() > 0 {
@@ -398,7 +399,7 @@ func (l *loader) checkExportedNames(kpis []kpiAt) {
 			l.errAt(k.file, ka.path+".name", "name %q is reserved for the exporter's own metrics", k.Name)
 			continue
 		}
-		for _, n := range []string{k.MetricName(), k.TargetMetricName()} {
+		for _, n := range append([]string{k.MetricName(), k.TargetMetricName()}, k.CompareMetricNames()...) {
 			if prev, ok := owner[n]; ok && prev != k {
 				l.errAt(k.file, ka.path+".name", "exported series %s would collide with KPI %q", n, prev.Name)
 				break

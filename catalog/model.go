@@ -297,6 +297,10 @@ type KPI struct {
 	// or by the calendar's working time.
 	Calendar string  `yaml:"calendar"`
 	Accrual  Accrual `yaml:"accrual"`
+	// Compare runs the SQL again over the same elapsed part of earlier
+	// periods (previous_period, previous_year), every CompareInterval.
+	Compare         []calendar.Earlier `yaml:"compare"`
+	CompareInterval Duration           `yaml:"compare_interval"`
 
 	// Forecast enables the forecast-miss alert for period KPIs (default true
 	// when a period and a target exist).

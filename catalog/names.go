@@ -1,6 +1,10 @@
 package catalog
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kpi-exporter/kpi_exporter/calendar"
+)
 
 // The names below are the contract between the exporter, the generated rules
 // and the generated dashboards. They live here, once, so that the three can
@@ -105,6 +109,28 @@ func (k *KPI) TargetMetricName() string {
 	}
 	return k.withSuffix(MetricPrefix + k.baseName() + "_target")
 }
+
+// CompareMetricName is the exported gauge of the KPI's value over the same
+// elapsed part of an earlier period, with the same labels as the value, such
+// as kpi_revenue_mtd_previous_period_eur or kpi_revenue_mtd_previous_year_eur.
+func (k *KPI) CompareMetricName(e calendar.Earlier) string {
+	return k.withSuffix(MetricPrefix + k.baseName() + "_" + string(e))
+}
+
+// CompareMetricNames are the CompareMetricName of each of the KPI's
+// comparisons, in its order.
+func (k *KPI) CompareMetricNames() []string {
+	out := make([]string, len(k.Compare))
+	for i, e := range k.Compare {
+		out[i] = k.CompareMetricName(e)
+	}
+	return out
+}
+
+// ChangeOp is the recording-rule operation of the relative change of the
+// KPI's value against an earlier period: (value - earlier) / earlier, as in
+// kpi:kpi_revenue_mtd_eur:change_vs_previous_period_ratio.
+func ChangeOp(e calendar.Earlier) string { return "change_vs_" + string(e) + "_ratio" }
 
 // Recording-rule operations. Recorded series are named level:metric:operation
 // after the Prometheus convention, where level "kpi" keeps the KPI's own

@@ -1,5 +1,7 @@
 package catalog
 
+import "github.com/kpi-exporter/kpi_exporter/calendar"
+
 // Names the rule generator adds to the contract in names.go: the recorded
 // copies of a KPI's value and target, the generated alert names and the
 // severities. Dashboards and documents may read them; only rules writes rules.
@@ -10,6 +12,10 @@ const (
 	OpValue  = "value"
 	OpTarget = "target"
 )
+
+// CompareOp is the recording-rule operation of the de-duplicated value of a
+// comparison, such as kpi:kpi_daily_sales_usd:previous_period.
+func CompareOp(e calendar.Earlier) string { return string(e) }
 
 // Alert names of the generated alerting rules. Each alert carries the labels
 // kpi, team, owner and severity, and the KPI's label columns where they apply.

@@ -188,6 +188,7 @@ func (l *loader) validateKPI(k *KPI, path string) {
 	}
 	if src := l.sources[k.Source]; k.SQL != "" && (src != nil || k.Source == "") {
 		l.gateSQL(file, path+".sql", k.SQL, src)
+		l.checkParams(file, path+".sql", k.SQL, src, k.Period)
 	}
 	if req("value", k.Value) {
 		l.checkColumn(file, path+".value", k.Value)
@@ -288,6 +289,7 @@ func (l *loader) validateTarget(k *KPI, path string) {
 	}
 	if ts := l.sources[t.Source]; ts != nil {
 		l.gateSQL(k.file, p+".sql", t.SQL, ts)
+		l.checkParams(k.file, p+".sql", t.SQL, ts, k.Period)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
@@ -53,7 +54,10 @@ type Collector struct {
 type view struct {
 	cat     *catalog.Catalog
 	runners []*runner // in KPI name order
-	sources []*Source // in source name order
+	// compares run the KPIs' comparisons; they have no self-metrics of
+	// their own.
+	compares []*runner
+	sources  []*Source // in source name order
 }
 
 // New makes a Collector with no catalog; Apply gives it one.
@@ -160,6 +164,19 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 		runners[k.Name] = r
 		started = append(started, r)
 	}
+	for _, k := range cat.KPIs {
+		r := runners[k.Name]
+		for _, e := range k.Compare {
+			name, key := compareKey(k, e), r.key+"\x00"+k.CompareInterval.String()
+			if old, ok := c.runners[name]; ok && old.key == key {
+				runners[name] = old
+				continue
+			}
+			cr := newCompareRunner(k, cat, r.srcs, key, e, c.clock, c.logger)
+			runners[name] = cr
+			started = append(started, cr)
+		}
+	}
 	for name, old := range c.runners {
 		if runners[name] != old {
 			stopped = append(stopped, old)
@@ -191,6 +208,9 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 	v := &view{cat: cat}
 	for _, k := range cat.KPIs {
 		v.runners = append(v.runners, runners[k.Name])
+		for _, e := range k.Compare {
+			v.compares = append(v.compares, runners[compareKey(k, e)])
+		}
 	}
 	for _, s := range cat.Sources {
 		v.sources = append(v.sources, sources[s.Name])
@@ -201,8 +221,12 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 	return nil
 }
 
+// compareKey names a comparison's runner; no KPI name holds a NUL.
+func compareKey(k *catalog.KPI, e calendar.Earlier) string { return k.Name + "\x00" + string(e) }
+
 // runKey is what decides whether a KPI must restart on reload: its
 // definition, schedule, exported help and constant labels, and its sources.
+// A comparison's runner adds its compare_interval.
 func runKey(cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) string {
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%v\x00%v\x00%v\x00%d\x00%q\x00%v",
 		k.DefinitionHash(), k.SQL, k.Help, k.Interval, k.Timeout, k.MaxAge, k.MaxSeries, k.Labels, cat.Global.Labels)
@@ -236,10 +260,12 @@ func (c *Collector) Close() error {
 // freshPages returns the pages a scrape at now serves, in KPI name order.
 func (c *Collector) freshPages(now time.Time) []*cachedPage {
 	v := c.view.Load()
-	out := make([]*cachedPage, 0, len(v.runners))
-	for _, r := range v.runners {
-		if p := r.freshPage(now); p != nil {
-			out = append(out, p)
+	out := make([]*cachedPage, 0, len(v.runners)+len(v.compares))
+	for _, rs := range [][]*runner{v.runners, v.compares} {
+		for _, r := range rs {
+			if p := r.freshPage(now); p != nil {
+				out = append(out, p)
+			}
 		}
 	}
 	return out

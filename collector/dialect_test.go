@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,13 @@ func TestMySQLDSN(t *testing.T) {
 		out, _ := d.DSN("u:p@tcp(h:1)/d?timeout=3s")
 		if cfg, _ := mysql.ParseDSN(out); cfg.Timeout.Seconds() != 3 {
 			t.Fatalf("timeout not kept: %q", out)
+		}
+	})
+	t.Run("the session and the driver both run in UTC, over a DSN's own time_zone and loc", func(t *testing.T) {
+		out, _ := d.DSN("u:p@tcp(h:1)/d?time_zone=%27%2B08%3A00%27&loc=Asia%2FShanghai")
+		cfg, err := mysql.ParseDSN(out)
+		if err != nil || cfg.Params["time_zone"] != "'+00:00'" || cfg.Loc != time.UTC {
+			t.Fatalf("%q: time_zone %q, loc %v, %v", out, cfg.Params["time_zone"], cfg.Loc, err)
 		}
 	})
 	t.Run("invalid DSN is an error", func(t *testing.T) {

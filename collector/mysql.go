@@ -16,7 +16,10 @@ import (
 // the transaction implicitly and would otherwise run outside it), with the
 // server's statement time limit set for the session:
 // max_statement_time (seconds) on MariaDB, max_execution_time (milliseconds)
-// on MySQL.
+// on MySQL. The session's time_zone is UTC ('+00:00', which needs no zone
+// tables) and the driver writes bound times in UTC too, so a period
+// parameter compared with a TIMESTAMP column selects the same instants
+// whatever the server's time zone.
 type mysqlDialect struct{}
 
 var _ Dialect = mysqlDialect{}
@@ -46,6 +49,13 @@ func (mysqlDialect) DSN(dsn string) (string, error) {
 	cfg.MultiStatements = false
 	cfg.AllowAllFiles = false
 	cfg.ParseTime = true
+	// The driver formats a bound time.Time in cfg.Loc and the server reads
+	// it in the session's time_zone: the two must agree.
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
 	if cfg.Timeout == 0 {
 		cfg.Timeout = mysqlDialTimeout
 	}

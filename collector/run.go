@@ -10,23 +10,21 @@ import (
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
-// RunOnce runs one KPI (and its target SQL, if any) once and converts the
-// rows. cat is the catalog k belongs to; srcs holds the open sources by
-// name. A failed KPI query returns a *RunError. A failed target query does
-// not fail the run: the values come back without targets and
-// Result.TargetErr says why.
+// RunOnce runs one KPI (and its target SQL, if any) once, with its period
+// parameters at the current time, and converts the rows. cat is the catalog
+// k belongs to; srcs holds the open sources by name. A failed KPI query
+// returns a *RunError. A failed target query does not fail the run: the
+// values come back without targets and Result.TargetErr says why.
 func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map[string]*Source) (*Result, error) {
+	return RunWindow(ctx, k, srcs, WindowOf(cat, k, time.Now(), ""))
+}
+
+// RunWindow is RunOnce with the period parameters of window w.
+func RunWindow(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window) (*Result, error) {
 	start := time.Now()
-	src := srcs[k.Source]
-	if src == nil {
-		return nil, &RunError{Reason: catalog.ReasonConnection, msg: fmt.Sprintf("source %q is not open", k.Source)}
-	}
-	res := &Result{}
-	err := src.query(ctx, k.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
-		return runErrorFor(src, convertRows(rows, k, res))
-	})
+	res, err := runValues(ctx, k, srcs, w)
 	if err != nil {
-		return res, fmt.Errorf("query kpi %q on source %q: %w", k.Name, k.Source, err)
+		return res, err
 	}
 	if t := k.Target; t != nil {
 		if t.IsConstant() {
@@ -34,10 +32,28 @@ func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map
 				res.Series[i].Target, res.Series[i].HasTarget = t.Value, true
 			}
 		} else {
-			res.TargetErr = runTarget(ctx, k, srcs, res)
+			res.TargetErr = runTarget(ctx, k, srcs, w, res)
 		}
 	}
 	res.Stats.Duration = time.Since(start)
+	return res, nil
+}
+
+// runValues runs the KPI's own SQL over window w, without its target: what
+// a comparison runs.
+func runValues(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window) (*Result, error) {
+	src := srcs[k.Source]
+	if src == nil {
+		return nil, &RunError{Reason: catalog.ReasonConnection, msg: fmt.Sprintf("source %q is not open", k.Source)}
+	}
+	res := &Result{}
+	query, args := Bind(k.SQL, src.cfg.Driver, w)
+	err := src.query(ctx, query, args, k.Timeout.D(), func(rows *sql.Rows) error {
+		return runErrorFor(src, convertRows(rows, k, res))
+	})
+	if err != nil {
+		return res, fmt.Errorf("query kpi %q on source %q: %w", k.Name, k.Source, err)
+	}
 	return res, nil
 }
 
@@ -56,14 +72,15 @@ func runErrorFor(src *Source, err error) error {
 	return src.fail(reason, "convert rows", err)
 }
 
-func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, res *Result) error {
+func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window, res *Result) error {
 	t := k.Target
 	tsrc := srcs[t.Source]
 	if tsrc == nil {
 		return fmt.Errorf("target of kpi %q: source %q is not open", k.Name, t.Source)
 	}
 	var tg map[string]float64
-	err := tsrc.query(ctx, t.SQL, k.Timeout.D(), func(rows *sql.Rows) error {
+	query, args := Bind(t.SQL, tsrc.cfg.Driver, w)
+	err := tsrc.query(ctx, query, args, k.Timeout.D(), func(rows *sql.Rows) error {
 		var err error
 		tg, err = convertTargets(rows, k, &res.Stats)
 		return runErrorFor(tsrc, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
@@ -32,8 +33,14 @@ type runner struct {
 	clock  Clock
 	logger *slog.Logger
 
-	// value and target describe the KPI's two gauge families.
+	// value and target describe the KPI's two gauge families; a
+	// comparison's runner has no target.
 	value, target *prometheus.Desc
+	// earlier is the comparison the runner runs, "" for the KPI itself;
+	// interval and maxAge are the KPI's, or the comparison's.
+	earlier  calendar.Earlier
+	interval time.Duration
+	maxAge   time.Duration
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -61,27 +68,48 @@ type runState struct {
 
 func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, key string, clock Clock, logger *slog.Logger) *runner {
 	constLabels := cat.Global.Labels
-	help := k.Help
-	if help == "" {
-		help = "KPI " + k.Name + "."
-	}
+	help := kpiHelp(k)
 	errs := make(map[string]uint64, len(catalog.Reasons))
 	for _, r := range catalog.Reasons {
 		errs[r] = 0
 	}
 	return &runner{
 		k: k, cat: cat, srcs: srcs, key: key, clock: clock,
-		logger: logger.With("kpi", k.Name, "source", k.Source),
-		value:  prometheus.NewDesc(k.MetricName(), help, k.Labels, constLabels),
-		target: prometheus.NewDesc(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
-		done:   make(chan struct{}),
-		state:  runState{started: clock.Now(), errors: errs},
+		logger:   logger.With("kpi", k.Name, "source", k.Source),
+		value:    prometheus.NewDesc(k.MetricName(), help, k.Labels, constLabels),
+		target:   prometheus.NewDesc(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
+		done:     make(chan struct{}),
+		state:    runState{started: clock.Now(), errors: errs},
+		interval: k.Interval.D(),
+		maxAge:   k.MaxAge.D(),
 	}
+}
+
+// newCompareRunner runs the KPI's SQL over the same elapsed part of the
+// earlier period e, every compare_interval, and exports the values as the
+// KPI's CompareMetricName(e). Its queries wait for the source's query slots
+// like every other. Its values stay served for an interval past the KPI's
+// max_age, since they are refreshed that much more rarely.
+func newCompareRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, key string, e calendar.Earlier, clock Clock, logger *slog.Logger) *runner {
+	r := newRunner(k, cat, srcs, key, clock, logger)
+	r.logger = r.logger.With("compare", string(e))
+	r.value = prometheus.NewDesc(k.CompareMetricName(e), "The same SQL over the same elapsed part of the "+strings.ReplaceAll(string(e), "_", " ")+" of: "+kpiHelp(k), k.Labels, cat.Global.Labels)
+	r.target = nil
+	r.earlier, r.interval = e, k.CompareInterval.D()
+	r.maxAge = r.interval + k.MaxAge.D()
+	return r
+}
+
+func kpiHelp(k *catalog.KPI) string {
+	if k.Help == "" {
+		return "KPI " + k.Name + "."
+	}
+	return k.Help
 }
 
 // phase is the KPI's delay before its first run, stable for a KPI name.
 func (r *runner) phase() time.Duration {
-	span := min(r.k.Interval.D(), maxStartJitter)
+	span := min(r.interval, maxStartJitter)
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(r.k.Name))
 	return time.Duration(h.Sum64() % uint64(span))
@@ -109,7 +137,7 @@ func (r *runner) stop() {
 
 func (r *runner) loop(ctx context.Context) {
 	defer close(r.done)
-	interval := r.k.Interval.D()
+	interval := r.interval
 	// On the first start a KPI runs at once, so that values are served
 	// within moments (the source's max_concurrent_queries queues the rest);
 	// its second run comes after its phase and an interval, which keeps the
@@ -162,7 +190,7 @@ func (r *runner) loop(ctx context.Context) {
 func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	now := r.clock.Now()
 	src := r.srcs[r.k.Source]
-	if ok, back, retryAt := src.allow(now, r.k.Interval.D()); !ok {
+	if ok, back, retryAt := src.allow(now, r.interval); !ok {
 		// The run is skipped, not sent: another KPI found the source
 		// unreachable moments ago. It still counts as this KPI's connection
 		// error, so its error rate and alerts tell the truth.
@@ -173,7 +201,14 @@ func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 		r.mu.Unlock()
 		return back, retryAt
 	}
-	res, err := RunOnce(ctx, r.cat, r.k, r.srcs)
+	w := WindowOf(r.cat, r.k, now, r.earlier)
+	var res *Result
+	var err error
+	if r.earlier == "" {
+		res, err = RunWindow(ctx, r.k, r.srcs, w)
+	} else {
+		res, err = runValues(ctx, r.k, r.srcs, w)
+	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil, time.Time{} // stopped by a reload or shutdown
 	}
@@ -245,7 +280,7 @@ func (r *runner) encode(res *Result, at time.Time) (*cachedPage, error) {
 	err := reg.Register(runMetrics{r: r, series: r.inLabelOrder(res.Series)})
 	var page *cachedPage
 	if err == nil {
-		page, err = newCachedPage(reg, at, r.k.MaxAge.D())
+		page, err = newCachedPage(reg, at, r.maxAge)
 	}
 	if err != nil {
 		err = fmt.Errorf("encode series of kpi %q: %w", r.k.Name, err)
@@ -290,13 +325,15 @@ type runMetrics struct {
 
 func (m runMetrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.r.value
-	ch <- m.r.target
+	if m.r.target != nil {
+		ch <- m.r.target
+	}
 }
 
 func (m runMetrics) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range m.series {
 		ch <- constGauge(m.r.value, s.Value, s.Labels)
-		if s.HasTarget {
+		if s.HasTarget && m.r.target != nil {
 			ch <- constGauge(m.r.target, s.Target, s.Labels)
 		}
 	}
@@ -336,5 +373,5 @@ func (r *runner) stale(st runState, now time.Time) bool {
 	if since.IsZero() {
 		since = st.started
 	}
-	return now.Sub(since) > r.k.MaxAge.D()
+	return now.Sub(since) > r.maxAge
 }

@@ -162,9 +162,9 @@ func (s *Source) report(start time.Time, reached bool) {
 	s.failedAt = start
 }
 
-// query runs one statement in a read-only transaction under timeout and
-// hands its rows to scan. The transaction is always rolled back.
-func (s *Source) query(ctx context.Context, query string, timeout time.Duration, scan func(*sql.Rows) error) error {
+// query runs one statement with its driver arguments in a read-only
+// transaction under timeout and hands its rows to scan. The transaction is always rolled back.
+func (s *Source) query(ctx context.Context, query string, args []any, timeout time.Duration, scan func(*sql.Rows) error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout+clientGrace(s.dialect, timeout))
 	defer cancel()
 	select {
@@ -193,7 +193,7 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 		return s.fail(reason, "begin read-only transaction", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	err = queryTx(ctx, tx, query, scan)
+	err = queryTx(ctx, tx, query, args, scan)
 	var re *RunError
 	var rd readError
 	switch {
@@ -211,8 +211,8 @@ func (s *Source) query(ctx context.Context, query string, timeout time.Duration,
 
 // queryTx runs query in tx and hands its rows to scan. Errors after the
 // statement started are readErrors.
-func queryTx(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
+func queryTx(ctx context.Context, tx *sql.Tx, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

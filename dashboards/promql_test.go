@@ -162,6 +162,11 @@ func contract(cat *catalog.Catalog) map[string]bool {
 			names[k.KPIRecord(op)] = true
 			names[k.TeamRecord(op)] = true
 		}
+		for _, e := range k.Compare {
+			names[k.CompareMetricName(e)] = true
+			names[k.KPIRecord(catalog.CompareOp(e))] = true
+			names[k.KPIRecord(catalog.ChangeOp(e))] = true
+		}
 	}
 	return names
 }

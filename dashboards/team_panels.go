@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -84,12 +85,30 @@ func pacingSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 		OverrideByQuery("B", dashed())
 }
 
+// compareColumns names the table's change columns, in the KPI's comparison
+// order: "vs previous period", "vs previous year".
+func compareColumns(k *catalog.KPI) []string {
+	out := make([]string, len(k.Compare))
+	for i, e := range k.Compare {
+		out[i] = "vs " + strings.ReplaceAll(string(e), "_", " ")
+	}
+	return out
+}
+
+func tableDescription(k *catalog.KPI) string {
+	d := "Current value of every series, with its target, attainment and pacing."
+	if len(k.Compare) > 0 {
+		d += " The change columns compare the value with the same point of the earlier period: +10% is 10% more."
+	}
+	return d + " Click a label value to filter the dashboard by it."
+}
+
 // currentTable lists the current value by label dimension with target,
 // attainment and pacing. Clicking a label value filters the dashboard by it.
 func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 	p := table.NewPanelBuilder().
 		Title(k.Name + ": now, by dimension").
-		Description("Current value of every series, with its target, attainment and pacing. Click a label value to filter the dashboard by it.").
+		Description(tableDescription(k)).
 		Datasource(datasource()).
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{})).
 		WithTarget(tableQuery("A", q.value()))
@@ -103,6 +122,13 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 	// Merged instant results are named after their query; name them plainly.
 	rename := map[string]string{
 		"Value": "value", "Value #A": "value", "Value #B": "target", "Value #C": "attainment", "Value #D": "pacing",
+	}
+	// The change against each earlier period, beside the value.
+	changes := compareColumns(k)
+	for i, e := range k.Compare {
+		ref := string(rune('E' + i))
+		p.WithTarget(tableQuery(ref, q.record(catalog.ChangeOp(e))))
+		rename["Value #"+ref] = changes[i]
 	}
 	p.Transformations([]dashboard.DataTransformerConfig{
 		{Id: "merge", Options: map[string]any{}},
@@ -120,6 +146,9 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 			byThresholds, cell)
 	}
 	p.OverrideByName("value", valueProps)
+	for _, c := range changes {
+		p.OverrideByName(c, []dashboard.DynamicConfigValue{{Id: "unit", Value: unitRatio}})
+	}
 	if k.Target != nil {
 		p.OverrideByName("target", []dashboard.DynamicConfigValue{{Id: "unit", Value: k.GrafanaUnit()}})
 		ratioProps := func(s []dashboard.Threshold) []dashboard.DynamicConfigValue {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/collector"
 )
 
 // simulatedNows are moments the demo is checked at, in increasing order: an
@@ -38,9 +39,9 @@ type series struct {
 
 // runKPI runs query and returns its rows, checking that it returns exactly
 // the label columns and the value column, with no NULL.
-func runKPI(t *testing.T, db *sql.DB, query string, labels []string, value string) []series {
+func runKPI(t *testing.T, db *sql.DB, query string, args []any, labels []string, value string) []series {
 	t.Helper()
-	rows, err := db.Query(query)
+	rows, err := db.Query(query, args...)
 	if err != nil {
 		t.Fatalf("query: %v\n%s", err, query)
 	}
@@ -179,7 +180,9 @@ func TestCatalogKPIsOnDemoData(t *testing.T) {
 				if k.Source != "demo" {
 					t.Fatalf("kpi %s: source %q, want the demo", k.Name, k.Source)
 				}
-				got := runKPI(t, db, atTime(k.SQL, now), k.Labels, k.Value)
+				w := collector.WindowOf(cat, k, now, "")
+				q, args := collector.Bind(atTime(k.SQL, now), catalog.DriverSQLite, w)
+				got := runKPI(t, db, q, args, k.Labels, k.Value)
 				start, end := periodBounds(k.Period, now)
 				if k.Period == catalog.PeriodNone || now.Sub(start) > time.Hour {
 					if lv := labelValues(got); !slices.ContainsFunc(wantSeries(k), func(w []string) bool { return slices.Equal(w, lv) }) {
@@ -188,7 +191,8 @@ func TestCatalogKPIsOnDemoData(t *testing.T) {
 				}
 				targets := map[string]float64{}
 				if k.Target != nil && !k.Target.IsConstant() {
-					for _, s := range runKPI(t, db, k.Target.SQL, k.Labels, k.Target.Column) {
+					q, args := collector.Bind(k.Target.SQL, catalog.DriverSQLite, w)
+					for _, s := range runKPI(t, db, q, args, k.Labels, k.Target.Column) {
 						targets[s.labels] = s.value
 					}
 					if lv := slices.Sorted(mapsKeys(targets)); !slices.Equal(lv, wantSeries(k)[0]) {

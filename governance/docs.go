@@ -88,6 +88,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, k *catalog.KPI, alerts [
 	row("Target", targetWords(cat, k))
 	row("Thresholds", thresholdWords(k))
 	row("Period", periodWords(k.Period))
+	row("Compared with", compareWords(k))
 	if len(k.Labels) > 0 {
 		row("Broken down by", strings.Join(k.Labels, ", "))
 	}
@@ -135,6 +136,20 @@ func directionWords(d catalog.Direction) string {
 		return "lower is better"
 	}
 	return ""
+}
+
+// compareWords says what each comparison series holds and which change
+// ratio the rules record from it.
+func compareWords(k *catalog.KPI) string {
+	var parts []string
+	for _, e := range k.Compare {
+		parts = append(parts, fmt.Sprintf("the %s up to the same point (`%s`; change `%s` = (value - earlier) / |earlier|)",
+			strings.ReplaceAll(string(e), "_", " "), k.CompareMetricName(e), k.KPIRecord(catalog.ChangeOp(e))))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + fmt.Sprintf(", re-run every %s", k.CompareInterval)
 }
 
 func periodWords(p catalog.Period) string {

@@ -25,6 +25,7 @@ const (
 	RuleRatioRange       = "ratio-range"          // ratio target or threshold outside 0..1
 	RuleIntervalShort    = "interval-short"       // interval under 30s (warning)
 	RuleDSNPassword      = "dsn-literal-password" // DSN holds a password instead of ${ENV} or dsn_file
+	RulePeriodSQL        = "period-sql-unbound"   // a period KPI's SQL uses no period parameter (warning)
 )
 
 // Interval limits: a KPI is a business number, and polling a business
@@ -46,6 +47,7 @@ func Lint(cat *catalog.Catalog) []Finding {
 		l.metadata()
 		l.targets()
 		l.interval()
+		l.periodSQL()
 		out = append(out, l.out...)
 	}
 	out = append(out, lintSources(cat)...)
@@ -110,6 +112,17 @@ func (l *kpiLinter) interval() {
 	case d < IntervalWarning:
 		l.add(SeverityWarning, RuleIntervalShort, "interval", "interval %s is shorter than %s: is this query cheap enough to run that often?", l.k.Interval, catalog.Duration(IntervalWarning))
 	}
+}
+
+// periodSQL warns when a period KPI's SQL counts its period by itself: SQL
+// date arithmetic runs in the database session's time zone, which is rarely
+// the calendar's, so the KPI and its pacing would count different months.
+func (l *kpiLinter) periodSQL() {
+	k := l.k
+	if k.Period == catalog.PeriodNone || k.UsesPeriodParams(l.cat.Source(k.Source)) {
+		return
+	}
+	l.add(SeverityWarning, RulePeriodSQL, "sql", "period %s but the SQL uses no period parameter: bound it with :period_start and :period_end (or their _date and _unix forms), which the exporter binds in the KPI's calendar", k.Period)
 }
 
 // targets checks what the loader allows but is still inconsistent: a target

@@ -207,6 +207,7 @@ func (x kpiCtx) rules() []rulefmt.Rule {
 		x.attainmentRecords(),
 		x.pacingRecords(),
 		x.trendRecords(),
+		x.compareRecords(),
 		x.thresholdRecords(),
 		x.forecastRecords(),
 		x.anomalyRecords(),
