@@ -3,6 +3,7 @@ package rules
 import (
 	"time"
 
+	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
@@ -52,7 +53,7 @@ func (x kpiCtx) periodTests() ([]TestGroup, error) {
 		return nil, nil
 	}
 	var out []TestGroup
-	for _, f := range []func() ([]TestGroup, error){x.pacingTests, x.pacedThresholdTests, x.forecastTests} {
+	for _, f := range []func() ([]TestGroup, error){x.pacingTests, x.boundaryTests, x.pacedThresholdTests, x.forecastTests} {
 		tg, err := f()
 		if err != nil {
 			return nil, err
@@ -181,4 +182,36 @@ func (x kpiCtx) forecastTests() ([]TestGroup, error) {
 	none := x.group("no forecast without a target", x.step(), x.valueSeries(list(vals)))
 	none.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertForecastMiss, ExpAlerts: []ExpAlert{}}}
 	return []TestGroup{fire, gated, none}, nil
+}
+
+// boundaryTests follow a KPI that is exactly on pace across the first start
+// of a period in its calendar after the tests' epoch (local midnight, not
+// UTC's): at the last step before it and the first step after it, pacing is
+// 1 and no threshold or forecast alert fires. Its value restarts with the
+// period, as the KPI's SQL counts it.
+func (x kpiCtx) boundaryTests() ([]TestGroup, error) {
+	_, end := x.c.CalendarOf(x.k).Bounds(calendar.Period(x.k.Period), epoch)
+	s1 := end.Sub(epoch)
+	step := x.step()
+	before := (s1 - 1) / step * step
+	after := (s1/step + 1) * step
+	n := steps(after, step)
+	tg := x.testTarget()
+	vals := make([]float64, n+1)
+	for i := range vals {
+		vals[i] = tg * x.shareAt(time.Duration(i)*step)
+	}
+	g := x.group("on pace across the start of a period in its calendar", step,
+		x.valueSeries(list(vals)), x.targetSeries(constant(tg, n)))
+	for _, at := range []time.Duration{before, after} {
+		pacing := ExprTest{Expr: x.rec(catalog.OpPacing), EvalTime: md(at), ExpSamples: []ExpSample{}}
+		if x.shareAt(at) > 0 {
+			pacing.ExpSamples = []ExpSample{x.sample(catalog.OpPacing, 1)}
+		}
+		g.PromqlExprTests = append(g.PromqlExprTests, pacing)
+		for _, name := range []string{catalog.AlertThresholdWarning, catalog.AlertThresholdCritical, catalog.AlertForecastMiss} {
+			g.AlertRuleTests = append(g.AlertRuleTests, AlertTest{EvalTime: md(at), Alertname: name, ExpAlerts: []ExpAlert{}})
+		}
+	}
+	return []TestGroup{g}, nil
 }
