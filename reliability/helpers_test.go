@@ -433,7 +433,7 @@ func lastLines(logs, kpi string, n int) string {
 func (e *exporter) waitRuns(t testing.TB, cat *catalog.Catalog, n float64) *scrape {
 	t.Helper()
 	var s *scrape
-	waitFor(t, fmt.Sprintf("every KPI to run %v times", n), 30*time.Second, func() bool {
+	waitFor(t, fmt.Sprintf("every KPI to run %v times", n), 2*time.Minute, func() bool {
 		s = e.scrape(t)
 		for _, k := range cat.KPIs {
 			if v, _ := s.value(catalog.SelfRuns, "kpi="+k.Name); v < n {

@@ -95,7 +95,7 @@ func TestWritesTheGateCannotSeeFailAndChangeNothing(t *testing.T) {
 		srv.Exec(t, db, append([]string{table, rows}, w.setup...)...)
 		check := srv.Open(t, db)
 		var b strings.Builder
-		fmt.Fprintf(&b, "global: {interval: 1s, timeout: 900ms}\nsources:\n  db: {driver: %s, dsn: \"${DSN}\"}\n", e.driver)
+		fmt.Fprintf(&b, "global: {interval: 5s, timeout: 5s}\nsources:\n  db: {driver: %s, dsn: \"${DSN}\"}\n", e.driver)
 		b.WriteString("kpis:\n  - {name: reads, unit: count, team: t, source: db, sql: \"SELECT SUM(v) AS v FROM t\", value: v}\n")
 		for name, q := range w.kpis {
 			fmt.Fprintf(&b, "  - {name: %s, unit: count, team: t, source: db, sql: %q, value: v}\n", name, q)
