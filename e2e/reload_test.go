@@ -37,8 +37,8 @@ func testReload(t *testing.T, x *suite) {
 	}
 	x.reload(t)
 	eventually(t, 30*time.Second, "Prometheus has the new definition hash", infoHash(k.Name, changed))
-	eventually(t, 10*time.Second, "the unchanged KPI keeps its hash", infoHash(other.Name, other.DefinitionHash()))
-	eventually(t, 10*time.Second, "the reload is reported successful", func() error {
+	eventually(t, 30*time.Second, "the unchanged KPI keeps its hash", infoHash(other.Name, other.DefinitionHash()))
+	eventually(t, 30*time.Second, "the reload is reported successful", func() error {
 		v, err := x.prom.query(catalog.SelfReloadSuccessful)
 		if err != nil {
 			return err

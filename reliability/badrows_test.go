@@ -110,10 +110,12 @@ var badRows = []badRow{
 }
 
 // badRowsCatalog builds one KPI per bad-row case on the engine's source, plus
-// one healthy KPI that must not notice any of them.
+// one healthy KPI that must not notice any of them. The timeout is far longer
+// than any of these queries takes even on a busy machine: a run that timed out
+// would be counted under timeout, and this test is about the rows.
 func badRowsCatalog(engine string, driver catalog.Driver) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "global: {interval: 1s, timeout: 900ms}\nsources:\n  db: {driver: %s, dsn: \"${DB_DSN}\"}\nkpis:\n", driver)
+	fmt.Fprintf(&b, "global: {interval: 10s, timeout: 10s}\nsources:\n  db: {driver: %s, dsn: \"${DB_DSN}\"}\nkpis:\n", driver)
 	b.WriteString("  - {name: healthy, unit: count, team: t, source: db, sql: \"SELECT 'x' AS region, 42 AS v\", labels: [region], value: v}\n")
 	for _, c := range badRows {
 		q, ok := c.sql[engine]

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // blackhole is a TCP endpoint that accepts connections and never answers, as
@@ -59,7 +61,7 @@ func (b *blackhole) accept() {
 		b.mu.Lock()
 		b.conns[c] = true
 		b.accepted++
-		b.peak = max(b.peak, len(b.conns))
+		b.peak = max(b.peak, b.heldLocked())
 		target := b.target
 		b.mu.Unlock()
 		b.wg.Add(1)
@@ -108,6 +110,47 @@ func (b *blackhole) proxy(c net.Conn, target string) {
 	<-done
 }
 
+// heldLocked counts the connections the clients still hold open. A client
+// that closed a connection before dialling the next one may do so before this
+// side has read the close: the kernel knows at once (the socket left
+// ESTABLISHED in the client's close call, on loopback), the goroutine that
+// reads it only when it is scheduled, which on a busy machine can be after the
+// next accept. Counting by the kernel's state keeps a close-then-dial from
+// looking like two connections held at once. b.mu is held.
+func (b *blackhole) heldLocked() int {
+	n := 0
+	for c := range b.conns {
+		if peerOpen(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// peerOpen reports whether the client has not closed c yet, by the kernel's
+// TCP state of this side of it.
+func peerOpen(c net.Conn) bool {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return true
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	open := true
+	if cerr := raw.Control(func(fd uintptr) {
+		info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+		open = err == nil && info.State == tcpEstablished
+	}); cerr != nil {
+		return false // closed here already
+	}
+	return open
+}
+
+// tcpEstablished is Linux's TCP_ESTABLISHED state (include/net/tcp_states.h).
+const tcpEstablished = 1
+
 // Open is the number of connections clients hold open now; Peak the most
 // ever held at once; Accepted every connection so far.
 func (b *blackhole) Stats() (open, peak, accepted int) {
@@ -150,4 +193,22 @@ func TestBlackholeAcceptsAndNeverAnswers(t *testing.T) {
 	}
 	c.Close()
 	waitFor(t, "blackhole to notice the close", 2*time.Second, func() bool { open, _, _ := b.Stats(); return open == 0 })
+}
+
+func TestBlackholeDoesNotCountAConnectionClosedBeforeTheNextDial(t *testing.T) {
+	b := startBlackhole(t)
+	for range 20 {
+		c, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	waitFor(t, "blackhole to accept every connection and notice every close", time.Minute, func() bool {
+		open, _, accepted := b.Stats()
+		return open == 0 && accepted == 20
+	})
+	if _, peak, _ := b.Stats(); peak != 1 {
+		t.Fatalf("peak %d, want 1: a client that closes before it dials again never holds two", peak)
+	}
 }

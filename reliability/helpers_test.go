@@ -184,13 +184,23 @@ func (s *scrape) lastSuccess(kpi string) float64 {
 func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
+	if !pollUntil(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+	return time.Since(start)
+}
+
+// pollUntil polls cond every 10 ms until it holds (true) or timeout passes
+// (false).
+func pollUntil(timeout time.Duration, cond func() bool) bool {
+	start := time.Now()
 	for !cond() {
 		if time.Since(start) > timeout {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			return false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return time.Since(start)
+	return true
 }
 
 // latencies records scrape durations from a background scraper.
@@ -257,16 +267,24 @@ func scrapeLoop(url string, period time.Duration, lat *latencies) (stop func()) 
 }
 
 // connCounter samples the database's own count of one user's connections.
+// Each sample over the limit is kept with the server's view of every session
+// of the user, to tell a pool over its limit from sessions the server still
+// counts after the client closed them.
 type connCounter struct {
 	mu      sync.Mutex
 	peak    int
 	phase   int
 	samples int
 	err     error
+	over    []string // the first few samples over the limit, with their sessions
 }
 
-// countConnections samples every 20 ms until the returned stop is called.
-func countConnections(db *sql.DB, engine testdb.Engine, user string) (*connCounter, func()) {
+// maxOverSamples is how many samples over the limit a connCounter keeps.
+const maxOverSamples = 5
+
+// countConnections samples every 20 ms until the returned stop is called;
+// stop may be called more than once.
+func countConnections(db *sql.DB, engine testdb.Engine, user string, limit int) (*connCounter, func()) {
 	q := "SELECT count(*) FROM pg_stat_activity WHERE usename = $1"
 	if engine == testdb.MariaDB {
 		q = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = ?"
@@ -281,9 +299,13 @@ func countConnections(db *sql.DB, engine testdb.Engine, user string) (*connCount
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			var n int
 			err := db.QueryRowContext(ctx, q, user).Scan(&n)
+			var sessions string
+			if err == nil && n > limit {
+				sessions = listSessions(ctx, db, engine, user)
+			}
 			cancel()
 			cc.mu.Lock()
 			if err != nil {
@@ -292,11 +314,41 @@ func countConnections(db *sql.DB, engine testdb.Engine, user string) (*connCount
 				cc.samples++
 				cc.peak = max(cc.peak, n)
 				cc.phase = max(cc.phase, n)
+				if n > limit && len(cc.over) < maxOverSamples {
+					cc.over = append(cc.over, fmt.Sprintf("%d sessions at %s:\n%s", n, time.Now().Format("15:04:05.000"), sessions))
+				}
 			}
 			cc.mu.Unlock()
 		}
 	}()
-	return cc, func() { close(done); <-ended }
+	var once sync.Once
+	return cc, func() { once.Do(func() { close(done); <-ended }) }
+}
+
+// listSessions is the server's view of every session of user, one a line.
+func listSessions(ctx context.Context, db *sql.DB, engine testdb.Engine, user string) string {
+	q := `SELECT pid::text, coalesce(state, ''), coalesce(wait_event_type || ':' || wait_event, ''),
+		to_char(backend_start, 'HH24:MI:SS.MS'), coalesce(to_char(query_start, 'HH24:MI:SS.MS'), ''),
+		coalesce(to_char(state_change, 'HH24:MI:SS.MS'), ''), left(coalesce(query, ''), 60)
+		FROM pg_stat_activity WHERE usename = $1 ORDER BY backend_start`
+	if engine == testdb.MariaDB {
+		q = `SELECT CAST(ID AS CHAR), COMMAND, coalesce(STATE, ''), CAST(TIME_MS AS CHAR), '', '', left(coalesce(INFO, ''), 60)
+			FROM information_schema.PROCESSLIST WHERE USER = ? ORDER BY ID`
+	}
+	rows, err := db.QueryContext(ctx, q, user)
+	if err != nil {
+		return "  (sessions not listed: " + err.Error() + ")"
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var c [7]string
+		if err := rows.Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6]); err != nil {
+			return b.String() + "  (" + err.Error() + ")"
+		}
+		fmt.Fprintf(&b, "  %s\n", strings.Join(c[:], " | "))
+	}
+	return b.String()
 }
 
 // phasePeak returns the peak since the last call, and starts a new phase.
@@ -308,10 +360,11 @@ func (c *connCounter) phasePeak() int {
 	return p
 }
 
-func (c *connCounter) result() (peak, samples int) {
+// result is the peak, the number of samples, and the samples over the limit.
+func (c *connCounter) result() (peak, samples int, over []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.peak, c.samples
+	return c.peak, c.samples, slices.Clone(c.over)
 }
 
 // repoRoot walks up from the working directory to the directory with go.mod.
@@ -380,7 +433,7 @@ func lastLines(logs, kpi string, n int) string {
 func (e *exporter) waitRuns(t testing.TB, cat *catalog.Catalog, n float64) *scrape {
 	t.Helper()
 	var s *scrape
-	waitFor(t, fmt.Sprintf("every KPI to run %v times", n), 30*time.Second, func() bool {
+	waitFor(t, fmt.Sprintf("every KPI to run %v times", n), 2*time.Minute, func() bool {
 		s = e.scrape(t)
 		for _, k := range cat.KPIs {
 			if v, _ := s.value(catalog.SelfRuns, "kpi="+k.Name); v < n {

@@ -111,7 +111,7 @@ func TestWebAccessNeedsTLSAndAuth(t *testing.T) {
 		return resp.StatusCode, string(body)
 	}
 	// Wait for the KPI, so that a leak of it would show.
-	waitFor(t, "the KPI to be served", 30*time.Second, func() bool {
+	waitFor(t, "the KPI to be served", hangBound, func() bool {
 		code, body := do("GET", "/metrics", "admin", "right-pw")
 		return code == 200 && strings.Contains(body, "kpi_web_secret_kpi 42")
 	})
@@ -185,7 +185,7 @@ func TestWebAccessNeedsTLSAndAuth(t *testing.T) {
 	if err := q.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "SIGHUP to try the broken catalog", 10*time.Second, func() bool {
+	waitFor(t, "SIGHUP to try the broken catalog", hangBound, func() bool {
 		s, err := scrapeURL(http.DefaultClient, qbase+"/metrics")
 		if err != nil {
 			return false

@@ -24,6 +24,11 @@ type served struct {
 	code   chan int
 }
 
+// hangAfter is how long a wait may take before the test calls it a hang: a
+// bound against hanging forever, not a latency target, so generous enough
+// for a busy machine under the race detector.
+const hangAfter = time.Minute
+
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testdb.FreePort(t))
@@ -34,11 +39,11 @@ func startServe(t *testing.T, args ...string) *served {
 		cancel()
 		select {
 		case <-s.code:
-		case <-time.After(20 * time.Second):
+		case <-time.After(hangAfter):
 			t.Error("serve did not stop")
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(hangAfter)
 	for {
 		resp, err := http.Get(s.base + "/-/healthy")
 		if err == nil {
@@ -86,7 +91,7 @@ func (s *served) post(t *testing.T, path string) (int, string) {
 // waitMetrics polls /metrics until it contains want.
 func (s *served) waitMetrics(t *testing.T, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(hangAfter)
 	for {
 		_, body := s.get(t, "/metrics")
 		if strings.Contains(body, want) {
