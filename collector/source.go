@@ -165,33 +165,52 @@ func (s *Source) report(start time.Time, reached bool) {
 // query runs one statement with its driver arguments in a read-only
 // transaction under timeout and hands its rows to scan. The transaction is always rolled back.
 func (s *Source) query(ctx context.Context, query string, args []any, timeout time.Duration, scan func(*sql.Rows) error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout+clientGrace(s.dialect, timeout))
-	defer cancel()
+	// The run's budget starts now and covers the wait for a query slot and
+	// the transaction's start. The server's limit, which starts with the
+	// statement, is what is left of it; the client gives up a grace after
+	// the server would have, counted from the statement too. Counting the
+	// client's deadline from before the wait made it give up first whenever
+	// the wait and BEGIN took longer than the grace: the pool then dialled
+	// again while the server still ran the old statement, so the server saw
+	// more sessions than max_open_conns.
+	deadline := time.Now().Add(timeout)
+	waitCtx, cancelWait := context.WithDeadline(ctx, deadline)
+	defer cancelWait()
 	select {
 	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		e := s.fail(catalog.ReasonTimeout, "wait for a free query slot", ctx.Err())
+	case <-waitCtx.Done():
+		e := s.fail(catalog.ReasonTimeout, "wait for a free query slot", waitCtx.Err())
 		e.Reached = true // the source is busy, not down
 		return e
 	}
 	defer func() { <-s.sem }()
 
-	tx, err := s.dialect.Begin(ctx, s.db, timeout)
+	// database/sql binds a transaction to the context it began with, so that
+	// context must outlive the statement's own deadline below: it allows a
+	// BEGIN as long as the whole budget again, which also bounds a server
+	// that never answers BEGIN.
+	beginCtx, cancelBegin := context.WithDeadline(ctx, deadline.Add(timeout+clientGrace(s.dialect, timeout)))
+	defer cancelBegin()
+	remaining := max(time.Until(deadline), time.Millisecond)
+	tx, err := s.dialect.Begin(beginCtx, s.db, remaining)
 	// Pooled connections that the server closed while they sat idle (a
 	// restart, an idle timeout) fail on first use, and the pool drops each
 	// one. Nothing has run yet, so try again until a fresh connection
 	// answers or refuses: otherwise a source that is back would be called
 	// down once more, and every KPI on it would wait out a backoff.
-	for retries := s.cfg.MaxOpenConns; err != nil && retries > 0 && ctx.Err() == nil && !s.dialect.IsTimeout(err) && !isRefused(err); retries-- {
-		tx, err = s.dialect.Begin(ctx, s.db, timeout)
+	for retries := s.cfg.MaxOpenConns; err != nil && retries > 0 && beginCtx.Err() == nil && !s.dialect.IsTimeout(err) && !isRefused(err); retries-- {
+		remaining = max(time.Until(deadline), time.Millisecond)
+		tx, err = s.dialect.Begin(beginCtx, s.db, remaining)
 	}
 	if err != nil {
 		reason := catalog.ReasonConnection
-		if ctx.Err() != nil || s.dialect.IsTimeout(err) {
+		if beginCtx.Err() != nil || s.dialect.IsTimeout(err) {
 			reason = catalog.ReasonTimeout
 		}
 		return s.fail(reason, "begin read-only transaction", err)
 	}
+	ctx, cancel := context.WithTimeout(beginCtx, remaining+clientGrace(s.dialect, remaining))
+	defer cancel()
 	defer func() { _ = tx.Rollback() }()
 	err = queryTx(ctx, tx, query, args, scan)
 	var re *RunError
