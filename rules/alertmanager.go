@@ -179,7 +179,8 @@ func matcher(name, value string) string { return name + "=" + strconv.Quote(valu
 // alertmanager builds the routing tree: by team, then by severity (critical
 // to the team's on-call receivers, or its notify receivers when it has none;
 // warning to notify), grouped by alert and KPI, with critical alerts muting
-// the warnings of the same KPI and label set. Secrets are file references
+// the warnings of the same KPI and label set, and a source's outage muting
+// the stale and collection-error alerts of the KPIs read from it. Secrets are file references
 // only; a receiver whose secret file field is newer than v is left out and
 // listed in Omitted rather than written with an inline secret.
 func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
@@ -240,6 +241,12 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		SourceMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)},
 		TargetMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)},
 		Equal:          inhibitEqual(c),
+	}, {
+		// A source's outage explains why its KPIs are stale and fail to
+		// collect: while it fires, those alerts only repeat it.
+		SourceMatchers: []string{matcher("alertname", catalog.AlertSourceDown)},
+		TargetMatchers: []string{"alertname=~" + strconv.Quote(catalog.AlertStale+"|"+catalog.AlertCollectionErrors)},
+		Equal:          []string{catalog.LabelSource},
 	}}
 	return cfg, nil
 }

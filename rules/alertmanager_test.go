@@ -75,8 +75,8 @@ func TestRoutingSendsCriticalToOnCallAndWarningToNotify(t *testing.T) {
 
 func TestCriticalInhibitsWarningOfTheSameKPIAndLabels(t *testing.T) {
 	cfg := loadAM(t, "../config.example.yaml", DefaultAMVersion)
-	if len(cfg.InhibitRules) != 1 {
-		t.Fatalf("want one inhibit rule, got %d", len(cfg.InhibitRules))
+	if len(cfg.InhibitRules) != 2 {
+		t.Fatalf("want two inhibit rules (severity, source outage), got %d", len(cfg.InhibitRules))
 	}
 	r := cfg.InhibitRules[0]
 	src := model.LabelSet{"severity": "critical"}

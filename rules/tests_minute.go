@@ -253,7 +253,7 @@ func (x kpiCtx) errorTests() ([]TestGroup, error) {
 	errAt := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
 	n := steps(errAt, time.Minute)
 	reason := map[string]string{catalog.LabelKPI: x.k.Name, catalog.LabelReason: catalog.ReasonQuery}
-	l := x.alertLabels(catalog.SeverityWarning)
+	l := x.selfAlertLabels(catalog.SeverityWarning)
 	l[catalog.LabelReason] = catalog.ReasonQuery
 	e, err := x.expect(catalog.AlertCollectionErrors, l, 0, nil, errAt)
 	if err != nil {
