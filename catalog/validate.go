@@ -257,6 +257,9 @@ func (l *loader) validateKPI(k *KPI, path string) {
 	if k.RunbookURL != "" {
 		l.checkURL(file, path+".runbook_url", k.RunbookURL)
 	}
+	if t := l.teams[k.Team]; t != nil && t.NotifyOwners && !strings.Contains(k.Owner, "@") {
+		l.errAt(file, path+".owner", "team %s notifies owners by e-mail: expected an email address, got %q", k.Team, k.Owner)
+	}
 }
 
 func (l *loader) checkColumn(file, path, col string) {

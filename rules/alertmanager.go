@@ -77,12 +77,14 @@ type amGlobal struct {
 }
 
 type amRoute struct {
-	Receiver       string   `yaml:"receiver"`
-	GroupBy        []string `yaml:"group_by,omitempty"`
-	Matchers       []string `yaml:"matchers,omitempty"`
-	GroupWait      string   `yaml:"group_wait,omitempty"`
-	GroupInterval  string   `yaml:"group_interval,omitempty"`
-	RepeatInterval string   `yaml:"repeat_interval,omitempty"`
+	Receiver string   `yaml:"receiver"`
+	GroupBy  []string `yaml:"group_by,omitempty"`
+	Matchers []string `yaml:"matchers,omitempty"`
+	// Continue lets an alert that matched go on to the next sibling.
+	Continue       bool   `yaml:"continue,omitempty"`
+	GroupWait      string `yaml:"group_wait,omitempty"`
+	GroupInterval  string `yaml:"group_interval,omitempty"`
+	RepeatInterval string `yaml:"repeat_interval,omitempty"`
 	// ActiveTimeIntervals and MuteTimeIntervals name time_intervals.
 	ActiveTimeIntervals []string  `yaml:"active_time_intervals,omitempty"`
 	MuteTimeIntervals   []string  `yaml:"mute_time_intervals,omitempty"`
@@ -223,13 +225,21 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		if t.QuietHours {
 			cfg.quietHours(&warnings, t.Name, c.TeamCalendar(t))
 		}
+		routes := []amRoute{
+			{Receiver: critical, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
+			warnings,
+		}
+		if t.NotifyOwners {
+			owners, err := cfg.ownerRoutes(c, t.Name, warnings, a.SMTP)
+			if err != nil {
+				return nil, err
+			}
+			routes = append(owners, routes...)
+		}
 		cfg.Route.Routes = append(cfg.Route.Routes, amRoute{
 			Receiver: notify.Name,
 			Matchers: []string{matcher(catalog.LabelTeam, t.Name)},
-			Routes: []amRoute{
-				{Receiver: critical, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
-				warnings,
-			},
+			Routes:   routes,
 		})
 	}
 	for _, name := range c.OwningTeams() {
@@ -272,6 +282,43 @@ func inhibitEqual(c *catalog.Catalog) []string {
 	}
 	slices.Sort(cols)
 	return append([]string{catalog.LabelKPI, catalog.LabelTeam}, cols...)
+}
+
+// ownerReceiver names the e-mail receiver of a KPI owner.
+func ownerReceiver(owner string) string { return "owner-" + owner }
+
+// ownerRoutes send the team's alerts of each KPI to the KPI's owner by
+// e-mail too: one route per distinct owner, matching the owner label, that
+// continues to the team's own routes. Owners' warnings keep the team's quiet
+// hours (those of warnings). A receiver per owner is added once, however
+// many teams name the owner.
+func (cfg *AMConfig) ownerRoutes(c *catalog.Catalog, team string, warnings amRoute, smtp catalog.SMTP) ([]amRoute, error) {
+	if smtp.Smarthost == "" || smtp.From == "" {
+		return nil, fmt.Errorf("team %s: notify_owners needs alerting.smtp.smarthost and alerting.smtp.from", team)
+	}
+	var out []amRoute
+	seen := map[string]bool{}
+	for _, k := range c.TeamKPIs(team) {
+		if seen[k.Owner] {
+			continue
+		}
+		seen[k.Owner] = true
+		name := ownerReceiver(k.Owner)
+		if !slices.ContainsFunc(cfg.Receivers, func(r amReceiver) bool { return r.Name == name }) {
+			cfg.Receivers = append(cfg.Receivers, amReceiver{Name: name, EmailConfigs: []amEmail{{To: k.Owner}}})
+		}
+		r := amRoute{Receiver: name, Matchers: []string{matcher(catalog.LabelOwner, k.Owner)}, Continue: true}
+		if len(warnings.ActiveTimeIntervals)+len(warnings.MuteTimeIntervals) > 0 {
+			quiet := warnings
+			quiet.Receiver = name
+			r.Routes = []amRoute{
+				{Receiver: name, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
+				quiet,
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers, v AMVersion, smtp catalog.SMTP) (amReceiver, error) {
