@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	amconfig "github.com/prometheus/alertmanager/config"
+
 	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/output"
@@ -19,8 +21,15 @@ const alertmanagerFile = "alertmanager/alertmanager.yml"
 // which receivers can be written.
 type AMVersion struct{ Major, Minor int }
 
-// DefaultAMVersion is Debian 12's Alertmanager, the oldest we test against.
-var DefaultAMVersion = AMVersion{0, 25}
+// DefaultAMVersion is the Alertmanager whose configuration package
+// (github.com/prometheus/alertmanager in go.mod) loads every generated
+// configuration, so the default output routes every receiver the catalog
+// names. DebianAMVersion is Debian 12's, the oldest we test against (amtool
+// and the end-to-end test).
+var (
+	DefaultAMVersion = AMVersion{0, 35}
+	DebianAMVersion  = AMVersion{0, 25}
+)
 
 // Versions that added the *_file secrets the catalog uses.
 var (
@@ -357,6 +366,20 @@ func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers,
 		out.OpsgenieConfigs = append(out.OpsgenieConfigs, og)
 	}
 	return out, nil
+}
+
+// check loads the configuration as written with Alertmanager's own
+// configuration package, which reads every version's output up to
+// DefaultAMVersion.
+func (cfg *AMConfig) check() error {
+	data, err := output.Encode(cfg.file())
+	if err != nil {
+		return err
+	}
+	if _, err := amconfig.Load(string(data)); err != nil {
+		return fmt.Errorf("load with alertmanager's config package: %w", err)
+	}
+	return nil
 }
 
 // file is the configuration as the file to write, with a comment naming

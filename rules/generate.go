@@ -83,6 +83,9 @@ func Generate(c *catalog.Catalog, o Options) (*Output, error) {
 		o.AlertmanagerVersion = DefaultAMVersion
 	}
 	am, err := alertmanager(c, o.AlertmanagerVersion)
+	if err == nil {
+		err = am.check()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("alertmanager: %w", err)
 	}

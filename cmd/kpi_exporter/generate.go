@@ -37,7 +37,7 @@ func newGenerateCmd(app *kingpin.Application) *generateCmd {
 	g.configFiles = g.cmd.Flag("config.file", "Catalog file or directory of *.yml/*.yaml files. Repeatable.").Required().Strings()
 	g.outputDir = g.cmd.Flag("output.dir", outputHelp).Required().String()
 	g.prometheusRule = g.cmd.Flag("prometheus-rule", "Also write the rules as a Kubernetes PrometheusRule resource (prometheus-operator).").Bool()
-	g.amVersion = g.cmd.Flag("alertmanager.version", "Oldest Alertmanager the configuration must load in. Receivers whose secret file field is newer (webhook url_file: 0.26, wechat api_secret_file: 0.31) are left out below it, never written with inline secrets.").
+	g.amVersion = g.cmd.Flag("alertmanager.version", "Oldest Alertmanager the configuration must load in (default: the Alertmanager whose configuration package checks the output). Receivers whose secret file field is newer (webhook url_file: 0.26, wechat api_secret_file: 0.31) are left out below it, never written with inline secrets; Debian 12 has 0.25.").
 		Default(rules.DefaultAMVersion.String()).String()
 	return g
 }

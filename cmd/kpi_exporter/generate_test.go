@@ -25,6 +25,17 @@ func TestGenerateWritesRulesTestsAndAlertmanager(t *testing.T) {
 			t.Errorf("%s not written: %v", p, err)
 		}
 	}
+	am, err := os.ReadFile(filepath.Join(out, "alertmanager/alertmanager.yml"))
+	if err != nil || !bytes.Contains(am, []byte("wechat_configs:")) || stderr != "" {
+		t.Errorf("the default Alertmanager output lacks the wechat receiver (%v) or warns: %q", err, stderr)
+	}
+}
+
+func TestGenerateForAlertmanager025LeavesOutWeChatWithAWarning(t *testing.T) {
+	code, stdout, stderr := execCLI(t, "generate", "--config.file=../../config.example.yaml", "--output.dir="+t.TempDir(), "--alertmanager.version=0.25")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
 	if !strings.Contains(stderr, "sales-notify: wechat 1") {
 		t.Errorf("stderr does not name the wechat receiver left out for Alertmanager 0.25: %q", stderr)
 	}
