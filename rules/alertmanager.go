@@ -194,7 +194,7 @@ func matcher(name, value string) string { return name + "=" + strconv.Quote(valu
 // the stale and collection-error alerts of the KPIs read from it. Secrets are file references
 // only; a receiver whose secret file field is newer than v is left out and
 // listed in Omitted rather than written with an inline secret.
-func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
+func alertmanager(c *catalog.Catalog, v AMVersion) *AMConfig {
 	a := c.Alerting
 	cfg := &AMConfig{
 		version: v,
@@ -216,17 +216,11 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		Receivers: []amReceiver{{Name: defaultReceiver}},
 	}
 	for _, t := range c.Teams {
-		notify, err := cfg.receiver(notifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
-		if err != nil {
-			return nil, err
-		}
+		notify := cfg.receiver(notifyReceiver(t.Name), t.Notify, v)
 		critical := notify.Name
 		cfg.Receivers = append(cfg.Receivers, notify)
 		if !t.OnCall.Empty() {
-			oncall, err := cfg.receiver(onCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
-			if err != nil {
-				return nil, err
-			}
+			oncall := cfg.receiver(onCallReceiver(t.Name), t.OnCall, v)
 			critical = oncall.Name
 			cfg.Receivers = append(cfg.Receivers, oncall)
 		}
@@ -239,11 +233,7 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 			warnings,
 		}
 		if t.NotifyOwners {
-			owners, err := cfg.ownerRoutes(c, t.Name, warnings, a.SMTP)
-			if err != nil {
-				return nil, err
-			}
-			routes = append(owners, routes...)
+			routes = append(cfg.ownerRoutes(c, t.Name, warnings), routes...)
 		}
 		cfg.Route.Routes = append(cfg.Route.Routes, amRoute{
 			Receiver: notify.Name,
@@ -267,7 +257,7 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		TargetMatchers: []string{"alertname=~" + strconv.Quote(catalog.AlertStale+"|"+catalog.AlertCollectionErrors)},
 		Equal:          []string{catalog.LabelSource},
 	}}
-	return cfg, nil
+	return cfg
 }
 
 // inhibitEqual are the labels a critical and a warning alert must share for
@@ -301,10 +291,7 @@ func ownerReceiver(owner string) string { return "owner-" + owner }
 // continues to the team's own routes. Owners' warnings keep the team's quiet
 // hours (those of warnings). A receiver per owner is added once, however
 // many teams name the owner.
-func (cfg *AMConfig) ownerRoutes(c *catalog.Catalog, team string, warnings amRoute, smtp catalog.SMTP) ([]amRoute, error) {
-	if smtp.Smarthost == "" || smtp.From == "" {
-		return nil, fmt.Errorf("team %s: notify_owners needs alerting.smtp.smarthost and alerting.smtp.from", team)
-	}
+func (cfg *AMConfig) ownerRoutes(c *catalog.Catalog, team string, warnings amRoute) []amRoute {
 	var out []amRoute
 	seen := map[string]bool{}
 	for _, k := range c.TeamKPIs(team) {
@@ -327,14 +314,13 @@ func (cfg *AMConfig) ownerRoutes(c *catalog.Catalog, team string, warnings amRou
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
-func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers, v AMVersion, smtp catalog.SMTP) (amReceiver, error) {
+// receiver builds a team's receiver; the catalog made sure e-mail has its
+// SMTP settings.
+func (cfg *AMConfig) receiver(name string, r catalog.Receivers, v AMVersion) amReceiver {
 	out := amReceiver{Name: name}
-	if len(r.Email) > 0 && (smtp.Smarthost == "" || smtp.From == "") {
-		return out, fmt.Errorf("team %s: email receivers need alerting.smtp.smarthost and alerting.smtp.from", t.Name)
-	}
 	for _, e := range r.Email {
 		out.EmailConfigs = append(out.EmailConfigs, amEmail{SendResolved: e.SendResolved, To: e.To})
 	}
@@ -365,7 +351,7 @@ func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers,
 		}
 		out.OpsgenieConfigs = append(out.OpsgenieConfigs, og)
 	}
-	return out, nil
+	return out
 }
 
 // check loads the configuration as written with Alertmanager's own

@@ -82,11 +82,8 @@ func Generate(c *catalog.Catalog, o Options) (*Output, error) {
 	if o.AlertmanagerVersion == (AMVersion{}) {
 		o.AlertmanagerVersion = DefaultAMVersion
 	}
-	am, err := alertmanager(c, o.AlertmanagerVersion)
-	if err == nil {
-		err = am.check()
-	}
-	if err != nil {
+	am := alertmanager(c, o.AlertmanagerVersion)
+	if err := am.check(); err != nil {
 		return nil, fmt.Errorf("alertmanager: %w", err)
 	}
 	out := &Output{Alertmanager: am, encoded: map[string][]byte{}}

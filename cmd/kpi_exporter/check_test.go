@@ -74,6 +74,7 @@ func countOrders(t *testing.T, path string) int {
 func shopCatalog(driver, dsn, kpis string) string {
 	return "sources:\n  shop:\n    driver: " + driver + "\n    dsn: \"" + dsn + "\"\n" +
 		"teams:\n  sales:\n    notify:\n      email:\n        - to: sales@example.com\n" +
+		"alerting: {smtp: {smarthost: smtp.example.com:587, from: kpi@example.com}}\n" +
 		"kpis:\n" + kpis
 }
 
@@ -135,7 +136,7 @@ func TestCheckFailsWithAClearReason(t *testing.T) {
 			name:     "inverted thresholds are the loader's error, with file and line",
 			kpis:     revenueKPI + "    thresholds:\n      warning: 5\n      critical: 8\n",
 			wantCode: exitLint,
-			want:     []string{"catalog.yml:25: kpis[0].thresholds.critical: critical 8 must be below warning 5 when higher is better"},
+			want:     []string{"catalog.yml:26: kpis[0].thresholds.critical: critical 8 must be below warning 5 when higher is better"},
 		},
 		{
 			name:     "a label column the query does not return",

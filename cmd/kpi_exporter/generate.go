@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -53,7 +54,20 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 	c, err := catalog.Load(*g.configFiles...)
 	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
+		if errors.Is(err, catalog.ErrInvalid) {
+			return exitLint
+		}
 		return exitFailure
+	}
+	// What check's lint calls an error is refused here too, so that no
+	// alert is written for a catalog check rejects; warnings are shown.
+	findings := governance.Lint(c)
+	for _, f := range findings {
+		fmt.Fprintf(stderr, "kpi_exporter generate: lint: %s\n", f)
+	}
+	if governance.HasErrors(findings) {
+		fmt.Fprintln(stderr, "kpi_exporter generate: nothing written: the catalog has lint errors (kpi_exporter check lists them)")
+		return exitLint
 	}
 	files, warnings, err := generateFiles(c, rules.Options{AlertmanagerVersion: v, PrometheusRule: *g.prometheusRule})
 	for _, w := range warnings {
