@@ -92,12 +92,19 @@ const revenueKPI = `  - name: revenue
     target: 12
 `
 
-func TestCheckPassesOnTheExample(t *testing.T) {
-	example, err := filepath.Abs("../../config.example.yaml")
+// exampleCopy copies config.example.yaml into a directory of its own, where
+// its demo database is created (beside the catalog file), and returns it.
+func exampleCopy(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(t.TempDir()) // the demo database is created beside the working directory
+	return writeFile(t, t.TempDir(), "config.example.yaml", string(data))
+}
+
+func TestCheckPassesOnTheExample(t *testing.T) {
+	example := exampleCopy(t)
 	code, out, errOut := execCLI(t, "check", "--config.file="+example)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
