@@ -174,6 +174,9 @@ type Team struct {
 	// QuietHours mutes the team's warnings outside its calendar's working
 	// time and on its holidays. Critical alerts are never muted.
 	QuietHours bool `yaml:"quiet_hours"`
+	// NotifyOwners also sends the team's warnings and criticals of each KPI
+	// by e-mail to the KPI's owner.
+	NotifyOwners bool `yaml:"notify_owners"`
 
 	pos Position
 }

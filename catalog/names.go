@@ -178,8 +178,12 @@ func uidFor(s string) string {
 // DashboardPath is the URL path of a team dashboard in Grafana, with the KPI's
 // panel in view.
 func (c *Catalog) DashboardURL(k *KPI) string {
-	base := strings.TrimRight(c.Global.GrafanaURL, "/")
-	return base + "/d/" + DashboardUID(k.Team) + "?viewPanel=" + k.PanelID()
+	return c.TeamDashboardURL(k.Team) + "?viewPanel=" + k.PanelID()
+}
+
+// TeamDashboardURL is the URL of a team's dashboard in Grafana.
+func (c *Catalog) TeamDashboardURL(team string) string {
+	return strings.TrimRight(c.Global.GrafanaURL, "/") + "/d/" + DashboardUID(team)
 }
 
 // PanelID is the stable id ("panel-N") of the KPI's value panel in its team

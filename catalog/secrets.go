@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,6 +66,9 @@ func (l *loader) resolveDSN(s *Source) {
 			l.errAt(file, key, "%s", m)
 		}
 	}
+	if s.Driver == DriverSQLite {
+		s.dsn = sqlitePath(file, s.dsn)
+	}
 	if msg := urlCredentialsProblem(s.dsn); msg != "" {
 		l.errAt(file, key, "%s", msg)
 		return
@@ -74,6 +78,36 @@ func (l *loader) resolveDSN(s *Source) {
 			s.addSecret(p)
 		}
 	}
+}
+
+// sqlitePath resolves a relative SQLite file, plain or in a file: URI,
+// against the directory of the catalog file, as dsn_file is: the same
+// catalog then reads the same database from any working directory.
+// :memory: and absolute paths are kept.
+func sqlitePath(file, dsn string) string {
+	rest, uri := strings.CutPrefix(dsn, "file:")
+	p, query, hasQuery := rest, "", false
+	if uri {
+		p, query, hasQuery = strings.Cut(rest, "?")
+	} else {
+		p = dsn
+	}
+	if p == "" || p == ":memory:" || isAbs(p) || strings.HasPrefix(p, "/") {
+		return dsn
+	}
+	// Absolute, so that an error opening it says which file it was.
+	if abs, err := filepath.Abs(joinDir(file, p)); err == nil {
+		p = abs
+	} else {
+		p = joinDir(file, p)
+	}
+	if !uri {
+		return p
+	}
+	if hasQuery {
+		return "file:" + p + "?" + query
+	}
+	return "file:" + p
 }
 
 func (s *Source) addSecret(v string) {

@@ -146,3 +146,31 @@ func TestLoadErrorsNeverShowTheDSN(t *testing.T) {
 		})
 	}
 }
+
+// TestRelativeSQLitePathResolvesAgainstTheCatalogFile: like dsn_file, a
+// relative SQLite file (plain or in a file: URI) is read beside the catalog
+// file, whatever the working directory; :memory: and absolute paths stay.
+func TestRelativeSQLitePathResolvesAgainstTheCatalogFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ dsn, want string }{
+		{"kpi.db", filepath.Join(dir, "kpi.db")},
+		{"data/kpi.db", filepath.Join(dir, "data", "kpi.db")},
+		{"../kpi.db", filepath.Join(filepath.Dir(dir), "kpi.db")},
+		{"file:kpi.db?mode=ro", "file:" + filepath.Join(dir, "kpi.db") + "?mode=ro"},
+		{"file:kpi.db", "file:" + filepath.Join(dir, "kpi.db")},
+		{"/var/lib/kpi.db", "/var/lib/kpi.db"},
+		{"file:/var/lib/kpi.db?mode=ro", "file:/var/lib/kpi.db?mode=ro"},
+		{":memory:", ":memory:"},
+		{"file::memory:?cache=shared", "file::memory:?cache=shared"},
+	} {
+		t.Run(tc.dsn, func(t *testing.T) {
+			c, err := Options{}.Parse(filepath.Join(dir, "cat.yml"), []byte(sourceCatalog("    driver: sqlite\n    dsn: '"+tc.dsn+"'\n")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Source("db").DSN(); got != tc.want {
+				t.Errorf("DSN() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -100,6 +100,21 @@ func (l *loader) validateTeam(t *Team) {
 	}
 	l.validateReceivers(file, path+".notify", t.Notify)
 	l.validateReceivers(file, path+".oncall", t.OnCall)
+	// Alertmanager sends e-mail only through the catalog's SMTP settings.
+	if smtp := l.cat.Alerting.SMTP; smtp.Smarthost == "" || smtp.From == "" {
+		for _, key := range []string{"notify", "oncall"} {
+			r := t.Notify
+			if key == "oncall" {
+				r = t.OnCall
+			}
+			if len(r.Email) > 0 {
+				l.errAt(file, path+"."+key+".email", "email receivers need alerting.smtp.smarthost and alerting.smtp.from")
+			}
+		}
+		if t.NotifyOwners {
+			l.errAt(file, path+".notify_owners", "notifying owners by e-mail needs alerting.smtp.smarthost and alerting.smtp.from")
+		}
+	}
 }
 
 func (l *loader) validateReceivers(file, path string, r Receivers) {
@@ -257,6 +272,9 @@ func (l *loader) validateKPI(k *KPI, path string) {
 	}
 	if k.RunbookURL != "" {
 		l.checkURL(file, path+".runbook_url", k.RunbookURL)
+	}
+	if t := l.teams[k.Team]; t != nil && t.NotifyOwners && !strings.Contains(k.Owner, "@") {
+		l.errAt(file, path+".owner", "team %s notifies owners by e-mail: expected an email address, got %q", k.Team, k.Owner)
 	}
 }
 

@@ -67,8 +67,12 @@ func Open(_ context.Context, src *catalog.Source, logger *slog.Logger) (*Source,
 		return nil, fmt.Errorf("open source %q: %w: the %s driver cannot parse it (its message is withheld because it may quote the password); the expected form is %s", src.Name, ErrInvalidDSN, src.Driver, dsnForms[src.Driver])
 	}
 	// The values from ${ENV} and dsn_file are secrets whether or not the
-	// driver finds them in the DSN.
+	// driver finds them in the DSN. A SQLite DSN is a file name, which
+	// errors show so that one knows which file failed to open.
 	red := newRedactor(dsn, append(append(d.Secrets(src.DSN()), src.DSN()), src.Secrets()...))
+	if src.Driver == catalog.DriverSQLite {
+		red = newRedactor("", src.Secrets())
+	}
 	var db *sql.DB
 	if cd, ok := d.(connectorDialect); ok {
 		var c driver.Connector

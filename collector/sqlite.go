@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -120,6 +121,19 @@ type dsnConnector struct {
 	drv driver.Driver
 }
 
-func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+// Connect opens the file; a failure names the file it tried (a SQLite path
+// holds no secret), since the driver's "unable to open database file" does
+// not.
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		path, _, _ := strings.Cut(strings.TrimPrefix(c.dsn, "file:"), "?")
+		if p, uerr := url.PathUnescape(path); uerr == nil {
+			path = p
+		}
+		return nil, fmt.Errorf("open sqlite file %s: %w", path, err)
+	}
+	return conn, nil
+}
 
 func (c dsnConnector) Driver() driver.Driver { return c.drv }

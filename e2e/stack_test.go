@@ -62,12 +62,13 @@ func buildExporter(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// generate runs `kpi_exporter generate` on the catalog.
+// generate runs `kpi_exporter generate` on the catalog, for the Alertmanager
+// the stack runs (Debian's 0.25).
 func (s *stack) generate(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.bin, "generate", "--config.file="+s.catalog, "--output.dir="+s.outDir)
+	cmd := exec.CommandContext(ctx, s.bin, "generate", "--config.file="+s.catalog, "--output.dir="+s.outDir, "--alertmanager.version=0.25")
 	cmd.Env = append(os.Environ(), dbPasswordEnv+"="+dbPassword)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

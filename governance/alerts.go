@@ -25,6 +25,9 @@ func alertsByKPI(cat *catalog.Catalog) map[string][]AlertDoc {
 		for _, r := range rules.KPIAlerts(cat, k) {
 			out[k.Name] = append(out[k.Name], AlertDoc{Name: r.Alert, Severity: r.Labels[catalog.LabelSeverity], When: alertWhen(k, r.Alert)})
 		}
+		// Source outages are alerted once per source and team, for all
+		// the team's KPIs on the source.
+		out[k.Name] = append(out[k.Name], AlertDoc{Name: catalog.AlertSourceDown, Severity: catalog.SeverityCritical, When: alertWhen(k, catalog.AlertSourceDown)})
 	}
 	return out
 }
@@ -63,7 +66,7 @@ func alertWhen(k *catalog.KPI, alert string) string {
 		if t := k.Target; t != nil && t.Source != "" && t.Source != k.Source {
 			srcs = append(srcs, t.Source)
 		}
-		return "the database source " + strings.Join(srcs, " or ") + " cannot be reached"
+		return "the database source " + strings.Join(srcs, " or ") + " cannot be reached (one alert per team for all its KPIs on the source)"
 	case catalog.AlertCollectionErrors:
 		return "collecting the KPI keeps failing (query errors, timeouts, bad rows)"
 	}

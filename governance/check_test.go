@@ -12,6 +12,7 @@ import (
 )
 
 const checkCatalog = `
+alerting: {smtp: {smarthost: smtp.example.com:587, from: kpi@example.com}}
 sources:
   db: {driver: sqlite, dsn: shop.db}
 teams:

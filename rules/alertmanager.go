@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	amconfig "github.com/prometheus/alertmanager/config"
+
 	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 	"github.com/kpi-exporter/kpi_exporter/output"
@@ -19,8 +21,15 @@ const alertmanagerFile = "alertmanager/alertmanager.yml"
 // which receivers can be written.
 type AMVersion struct{ Major, Minor int }
 
-// DefaultAMVersion is Debian 12's Alertmanager, the oldest we test against.
-var DefaultAMVersion = AMVersion{0, 25}
+// DefaultAMVersion is the Alertmanager whose configuration package
+// (github.com/prometheus/alertmanager in go.mod) loads every generated
+// configuration, so the default output routes every receiver the catalog
+// names. DebianAMVersion is Debian 12's, the oldest we test against (amtool
+// and the end-to-end test).
+var (
+	DefaultAMVersion = AMVersion{0, 35}
+	DebianAMVersion  = AMVersion{0, 25}
+)
 
 // Versions that added the *_file secrets the catalog uses.
 var (
@@ -77,12 +86,14 @@ type amGlobal struct {
 }
 
 type amRoute struct {
-	Receiver       string   `yaml:"receiver"`
-	GroupBy        []string `yaml:"group_by,omitempty"`
-	Matchers       []string `yaml:"matchers,omitempty"`
-	GroupWait      string   `yaml:"group_wait,omitempty"`
-	GroupInterval  string   `yaml:"group_interval,omitempty"`
-	RepeatInterval string   `yaml:"repeat_interval,omitempty"`
+	Receiver string   `yaml:"receiver"`
+	GroupBy  []string `yaml:"group_by,omitempty"`
+	Matchers []string `yaml:"matchers,omitempty"`
+	// Continue lets an alert that matched go on to the next sibling.
+	Continue       bool   `yaml:"continue,omitempty"`
+	GroupWait      string `yaml:"group_wait,omitempty"`
+	GroupInterval  string `yaml:"group_interval,omitempty"`
+	RepeatInterval string `yaml:"repeat_interval,omitempty"`
 	// ActiveTimeIntervals and MuteTimeIntervals name time_intervals.
 	ActiveTimeIntervals []string  `yaml:"active_time_intervals,omitempty"`
 	MuteTimeIntervals   []string  `yaml:"mute_time_intervals,omitempty"`
@@ -179,10 +190,11 @@ func matcher(name, value string) string { return name + "=" + strconv.Quote(valu
 // alertmanager builds the routing tree: by team, then by severity (critical
 // to the team's on-call receivers, or its notify receivers when it has none;
 // warning to notify), grouped by alert and KPI, with critical alerts muting
-// the warnings of the same KPI and label set. Secrets are file references
+// the warnings of the same KPI and label set, and a source's outage muting
+// the stale and collection-error alerts of the KPIs read from it. Secrets are file references
 // only; a receiver whose secret file field is newer than v is left out and
 // listed in Omitted rather than written with an inline secret.
-func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
+func alertmanager(c *catalog.Catalog, v AMVersion) *AMConfig {
 	a := c.Alerting
 	cfg := &AMConfig{
 		version: v,
@@ -204,17 +216,11 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		Receivers: []amReceiver{{Name: defaultReceiver}},
 	}
 	for _, t := range c.Teams {
-		notify, err := cfg.receiver(notifyReceiver(t.Name), t, t.Notify, v, a.SMTP)
-		if err != nil {
-			return nil, err
-		}
+		notify := cfg.receiver(notifyReceiver(t.Name), t.Notify, v)
 		critical := notify.Name
 		cfg.Receivers = append(cfg.Receivers, notify)
 		if !t.OnCall.Empty() {
-			oncall, err := cfg.receiver(onCallReceiver(t.Name), t, t.OnCall, v, a.SMTP)
-			if err != nil {
-				return nil, err
-			}
+			oncall := cfg.receiver(onCallReceiver(t.Name), t.OnCall, v)
 			critical = oncall.Name
 			cfg.Receivers = append(cfg.Receivers, oncall)
 		}
@@ -222,13 +228,17 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		if t.QuietHours {
 			cfg.quietHours(&warnings, t.Name, c.TeamCalendar(t))
 		}
+		routes := []amRoute{
+			{Receiver: critical, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
+			warnings,
+		}
+		if t.NotifyOwners {
+			routes = append(cfg.ownerRoutes(c, t.Name, warnings), routes...)
+		}
 		cfg.Route.Routes = append(cfg.Route.Routes, amRoute{
 			Receiver: notify.Name,
 			Matchers: []string{matcher(catalog.LabelTeam, t.Name)},
-			Routes: []amRoute{
-				{Receiver: critical, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
-				warnings,
-			},
+			Routes:   routes,
 		})
 	}
 	for _, name := range c.OwningTeams() {
@@ -240,8 +250,14 @@ func alertmanager(c *catalog.Catalog, v AMVersion) (*AMConfig, error) {
 		SourceMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)},
 		TargetMatchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityWarning)},
 		Equal:          inhibitEqual(c),
+	}, {
+		// A source's outage explains why its KPIs are stale and fail to
+		// collect: while it fires, those alerts only repeat it.
+		SourceMatchers: []string{matcher("alertname", catalog.AlertSourceDown)},
+		TargetMatchers: []string{"alertname=~" + strconv.Quote(catalog.AlertStale+"|"+catalog.AlertCollectionErrors)},
+		Equal:          []string{catalog.LabelSource},
 	}}
-	return cfg, nil
+	return cfg
 }
 
 // inhibitEqual are the labels a critical and a warning alert must share for
@@ -267,11 +283,44 @@ func inhibitEqual(c *catalog.Catalog) []string {
 	return append([]string{catalog.LabelKPI, catalog.LabelTeam}, cols...)
 }
 
-func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers, v AMVersion, smtp catalog.SMTP) (amReceiver, error) {
-	out := amReceiver{Name: name}
-	if len(r.Email) > 0 && (smtp.Smarthost == "" || smtp.From == "") {
-		return out, fmt.Errorf("team %s: email receivers need alerting.smtp.smarthost and alerting.smtp.from", t.Name)
+// ownerReceiver names the e-mail receiver of a KPI owner.
+func ownerReceiver(owner string) string { return "owner-" + owner }
+
+// ownerRoutes send the team's alerts of each KPI to the KPI's owner by
+// e-mail too: one route per distinct owner, matching the owner label, that
+// continues to the team's own routes. Owners' warnings keep the team's quiet
+// hours (those of warnings). A receiver per owner is added once, however
+// many teams name the owner.
+func (cfg *AMConfig) ownerRoutes(c *catalog.Catalog, team string, warnings amRoute) []amRoute {
+	var out []amRoute
+	seen := map[string]bool{}
+	for _, k := range c.TeamKPIs(team) {
+		if seen[k.Owner] {
+			continue
+		}
+		seen[k.Owner] = true
+		name := ownerReceiver(k.Owner)
+		if !slices.ContainsFunc(cfg.Receivers, func(r amReceiver) bool { return r.Name == name }) {
+			cfg.Receivers = append(cfg.Receivers, amReceiver{Name: name, EmailConfigs: []amEmail{{To: k.Owner}}})
+		}
+		r := amRoute{Receiver: name, Matchers: []string{matcher(catalog.LabelOwner, k.Owner)}, Continue: true}
+		if len(warnings.ActiveTimeIntervals)+len(warnings.MuteTimeIntervals) > 0 {
+			quiet := warnings
+			quiet.Receiver = name
+			r.Routes = []amRoute{
+				{Receiver: name, Matchers: []string{matcher(catalog.LabelSeverity, catalog.SeverityCritical)}},
+				quiet,
+			}
+		}
+		out = append(out, r)
 	}
+	return out
+}
+
+// receiver builds a team's receiver; the catalog made sure e-mail has its
+// SMTP settings.
+func (cfg *AMConfig) receiver(name string, r catalog.Receivers, v AMVersion) amReceiver {
+	out := amReceiver{Name: name}
 	for _, e := range r.Email {
 		out.EmailConfigs = append(out.EmailConfigs, amEmail{SendResolved: e.SendResolved, To: e.To})
 	}
@@ -302,7 +351,21 @@ func (cfg *AMConfig) receiver(name string, t *catalog.Team, r catalog.Receivers,
 		}
 		out.OpsgenieConfigs = append(out.OpsgenieConfigs, og)
 	}
-	return out, nil
+	return out
+}
+
+// check loads the configuration as written with Alertmanager's own
+// configuration package, which reads every version's output up to
+// DefaultAMVersion.
+func (cfg *AMConfig) check() error {
+	data, err := output.Encode(cfg.file())
+	if err != nil {
+		return err
+	}
+	if _, err := amconfig.Load(string(data)); err != nil {
+		return fmt.Errorf("load with alertmanager's config package: %w", err)
+	}
+	return nil
 }
 
 // file is the configuration as the file to write, with a comment naming

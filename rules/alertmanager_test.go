@@ -24,7 +24,7 @@ func loadAM(t *testing.T, path string, v AMVersion) *amconfig.Config {
 
 func TestAlertmanagerPackageLoadsTheConfig(t *testing.T) {
 	for name, path := range checkedCatalogs(t) {
-		for _, v := range []AMVersion{DefaultAMVersion, {0, 31}} {
+		for _, v := range []AMVersion{DefaultAMVersion, DebianAMVersion, {0, 31}} {
 			t.Run(name+"/"+v.String(), func(t *testing.T) { loadAM(t, path, v) })
 		}
 	}
@@ -75,8 +75,8 @@ func TestRoutingSendsCriticalToOnCallAndWarningToNotify(t *testing.T) {
 
 func TestCriticalInhibitsWarningOfTheSameKPIAndLabels(t *testing.T) {
 	cfg := loadAM(t, "../config.example.yaml", DefaultAMVersion)
-	if len(cfg.InhibitRules) != 1 {
-		t.Fatalf("want one inhibit rule, got %d", len(cfg.InhibitRules))
+	if len(cfg.InhibitRules) != 2 {
+		t.Fatalf("want two inhibit rules (severity, source outage), got %d", len(cfg.InhibitRules))
 	}
 	r := cfg.InhibitRules[0]
 	src := model.LabelSet{"severity": "critical"}
@@ -93,11 +93,11 @@ func TestCriticalInhibitsWarningOfTheSameKPIAndLabels(t *testing.T) {
 
 func TestReceiversWithSecretFilesTooNewForTheTargetAreLeftOutNotInlined(t *testing.T) {
 	c := load(t, "../config.example.yaml")
-	old, err := Generate(c, Options{})
+	old, err := Generate(c, Options{AlertmanagerVersion: DebianAMVersion})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := fileData(t, generate(t, c, Options{}), alertmanagerFile)
+	data := fileData(t, generate(t, c, Options{AlertmanagerVersion: DebianAMVersion}), alertmanagerFile)
 	var body []string
 	for _, line := range strings.Split(string(data), "\n") {
 		if !strings.HasPrefix(line, "#") {
@@ -122,6 +122,46 @@ func TestReceiversWithSecretFilesTooNewForTheTargetAreLeftOutNotInlined(t *testi
 	}
 	if !wechat || !hook {
 		t.Errorf("0.31 output lacks the wechat api_secret_file (%v) or webhook url_file (%v)", wechat, hook)
+	}
+}
+
+// TestDefaultAlertmanagerIsTheConfigPackageTheProjectBuildsWith: the
+// default target is the version of github.com/prometheus/alertmanager in
+// go.mod, whose config package Generate loads the output with.
+func TestDefaultAlertmanagerIsTheConfigPackageTheProjectBuildsWith(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "github.com/prometheus/alertmanager "
+	for line := range strings.Lines(string(mod)) {
+		if _, v, ok := strings.Cut(line, path); ok {
+			got, err := ParseAMVersion(strings.TrimSpace(v))
+			if err != nil || got != DefaultAMVersion {
+				t.Errorf("go.mod has alertmanager %s (%v); DefaultAMVersion is %s", strings.TrimSpace(v), err, DefaultAMVersion)
+			}
+			return
+		}
+	}
+	t.Fatal("go.mod does not require github.com/prometheus/alertmanager")
+}
+
+func TestDefaultOutputRoutesEveryReceiverAndWarnsOfNone(t *testing.T) {
+	c := load(t, "../config.example.yaml")
+	out, err := Generate(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := out.Warnings(); len(w) > 0 {
+		t.Errorf("default output leaves receivers out: %v", w)
+	}
+	cfg := loadAM(t, "../config.example.yaml", DefaultAMVersion)
+	var wechat bool
+	for _, r := range cfg.Receivers {
+		wechat = wechat || len(r.WechatConfigs) > 0
+	}
+	if !wechat {
+		t.Error("default output has no wechat receiver")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
 
@@ -81,8 +82,8 @@ func Generate(c *catalog.Catalog, o Options) (*Output, error) {
 	if o.AlertmanagerVersion == (AMVersion{}) {
 		o.AlertmanagerVersion = DefaultAMVersion
 	}
-	am, err := alertmanager(c, o.AlertmanagerVersion)
-	if err != nil {
+	am := alertmanager(c, o.AlertmanagerVersion)
+	if err := am.check(); err != nil {
 		return nil, fmt.Errorf("alertmanager: %w", err)
 	}
 	out := &Output{Alertmanager: am, encoded: map[string][]byte{}}
@@ -91,7 +92,8 @@ func Generate(c *catalog.Catalog, o Options) (*Output, error) {
 	// own goroutine, reading the catalog only.
 	names := c.OwningTeams()
 	teams := make([]teamOutput, len(names))
-	parallel(len(names), func(i int) { teams[i] = generateTeam(c, names[i]) })
+	forOf := sourceFors(c)
+	parallel(len(names), func(i int) { teams[i] = generateTeam(c, names[i], forOf) })
 	var failed []error
 	for _, t := range teams {
 		errs = append(errs, t.errs...)
@@ -126,7 +128,7 @@ type teamOutput struct {
 }
 
 // generateTeam builds, validates and tests the rule file of one team.
-func generateTeam(c *catalog.Catalog, team string) teamOutput {
+func generateTeam(c *catalog.Catalog, team string, sourceFor map[string]time.Duration) teamOutput {
 	kpis := c.TeamKPIs(team)
 	t := teamOutput{file: RuleFile{Path: teamFile(team), team: team}}
 	// A group's rules are its KPIs' in catalog order; groups are in the
@@ -147,6 +149,7 @@ func generateTeam(c *catalog.Catalog, team string) teamOutput {
 		}
 		t.file.Groups = append(t.file.Groups, group)
 	}
+	t.file.Groups = append(t.file.Groups, rulefmt.RuleGroup{Name: sourceGroupName(team), Rules: sourceAlerts(c, team, kpis, sourceFor)})
 	t.data, t.errs = validate(t.file)
 	if len(t.errs) > 0 {
 		return t

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,25 +28,23 @@ func (x kpiCtx) sources() []string {
 	return s
 }
 
+// selfAlertLabels are the labels of the KPI's stale and collection-error
+// alerts: the KPI's, and the source it is read from, so that its source's
+// outage alert inhibits them (alertmanager.go).
+func (x kpiCtx) selfAlertLabels(severity string) map[string]string {
+	l := x.alertLabels(severity)
+	l[catalog.LabelSource] = x.k.Source
+	return l
+}
+
 // stalenessAlerts watch the exporter's view of the KPI: no fresh value for
-// longer than the KPI's max age, its source down, or collection errors that
-// keep coming.
+// longer than the KPI's max age, or collection errors that keep coming. Its
+// source being down is one alert per source and team (sourceAlerts).
 func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 	last := x.selfSelector(catalog.SelfLastSuccess)
 	maxAge := x.k.MaxAge.D()
 	stale := "(time() - max by (" + catalog.LabelKPI + ") (" + last + ") > " + fmtFloat(maxAge.Seconds()) + ")" +
 		" or (absent(" + last + ") == 1)"
-
-	srcs := x.sources()
-	srcSel := catalog.LabelSource + "=" + strconv.Quote(srcs[0])
-	if len(srcs) > 1 {
-		q := make([]string, len(srcs))
-		for i, s := range srcs {
-			q[i] = regexp.QuoteMeta(s)
-		}
-		srcSel = catalog.LabelSource + "=~" + strconv.Quote(strings.Join(q, "|"))
-	}
-	down := "max by (" + catalog.LabelSource + ") (" + catalog.SelfSourceUp + "{" + srcSel + "}) == 0"
 
 	w := durStr(x.errorsWindow())
 	errs := "sum by (" + catalog.LabelKPI + ", " + catalog.LabelReason + ") (increase(" +
@@ -59,29 +56,89 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			Alert:  catalog.AlertStale,
 			Expr:   stale,
 			For:    md(x.selfFor()),
-			Labels: x.alertLabels(catalog.SeverityWarning),
+			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
 				"No fresh value of "+x.k.Name+" for more than "+durStr(maxAge)+".",
 				x.k.Help+" The exporter has not collected the KPI successfully within its max age of "+
 					durStr(maxAge)+" ("+durStr(x.interval())+" interval), or does not report it at all."+owner),
 		},
 		{
-			Alert:  catalog.AlertSourceDown,
-			Expr:   down,
-			For:    md(x.selfFor()),
-			Labels: x.alertLabels(catalog.SeverityCritical),
-			Annotations: x.annotations(
-				"Source {{ $labels.source }} of "+x.k.Name+" is down.",
-				"The exporter cannot reach database source {{ $labels.source }}, so "+x.k.Name+" is not collected."+owner),
-		},
-		{
 			Alert:  catalog.AlertCollectionErrors,
 			Expr:   errs,
 			For:    md(x.errorsWindow()),
-			Labels: x.alertLabels(catalog.SeverityWarning),
+			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
 				"Collecting "+x.k.Name+" keeps failing with {{ $labels.reason }} errors.",
 				"The exporter counted "+x.k.Name+" errors of reason {{ $labels.reason }} in every "+w+" window for "+w+"."+owner),
 		},
 	}
+}
+
+// sourceGroupName is the rule group of a team's source outage alerts; the
+// colon keeps it apart from every KPI group's name.
+func sourceGroupName(team string) string { return "kpi." + team + ":sources" }
+
+// sourceAlerts are one KPISourceDown per source the team's KPIs read (value
+// or target), in order of first use: an outage pages each team once, not
+// once per KPI, with the source label that inhibits the KPIs' stale and
+// collection-error alerts. forOf is sourceFors of the catalog.
+func sourceAlerts(c *catalog.Catalog, team string, kpis []*catalog.KPI, forOf map[string]time.Duration) []rulefmt.Rule {
+	var order []string
+	users := map[string][]string{}
+	for _, k := range kpis {
+		for _, s := range newKPICtx(c, k).sources() {
+			if users[s] == nil {
+				order = append(order, s)
+			}
+			users[s] = append(users[s], k.Name)
+		}
+	}
+	out := make([]rulefmt.Rule, 0, len(order))
+	for _, s := range order {
+		expr := "max by (" + catalog.LabelSource + ") (" + catalog.SelfSourceUp + "{" +
+			catalog.LabelSource + "=" + strconv.Quote(s) + "}) == 0"
+		out = append(out, rulefmt.Rule{
+			Alert: catalog.AlertSourceDown,
+			Expr:  expr,
+			For:   md(forOf[s]),
+			Labels: map[string]string{
+				catalog.LabelTeam:     team,
+				catalog.LabelSource:   s,
+				catalog.LabelSeverity: catalog.SeverityCritical,
+			},
+			Annotations: map[string]string{
+				"summary": "Source {{ $labels.source }} is down.",
+				"description": "The exporter cannot reach database source {{ $labels.source }}, so these KPIs of team " +
+					team + " are not collected: " + strings.Join(users[s], ", ") + ".",
+				"dashboard_url": c.TeamDashboardURL(team),
+			},
+		})
+	}
+	return out
+}
+
+// sourceFors are the for durations of each source's outage alert: the
+// shortest selfFor of the catalog's KPIs that read it, so that every team
+// hears of an outage at once.
+func sourceFors(c *catalog.Catalog) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, k := range c.KPIs {
+		x := newKPICtx(c, k)
+		for _, s := range x.sources() {
+			if d, ok := out[s]; !ok || x.selfFor() < d {
+				out[s] = x.selfFor()
+			}
+		}
+	}
+	return out
+}
+
+// sourceRules are the file's source outage alerts.
+func (f RuleFile) sourceRules() []rulefmt.Rule {
+	for _, g := range f.Groups {
+		if g.Name == sourceGroupName(f.team) {
+			return g.Rules
+		}
+	}
+	return nil
 }

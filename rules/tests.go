@@ -113,7 +113,7 @@ func teamTestFiles(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI) ([]TestF
 			byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, x.withCalendar(h)...)
 		}
 	}
-	team, err := teamTests(c, kpis, alerts)
+	team, err := teamTests(c, f, kpis, alerts)
 	if err != nil {
 		return nil, fmt.Errorf("team %s: generate tests: %w", f.team, err)
 	}

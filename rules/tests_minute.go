@@ -251,18 +251,21 @@ func (x kpiCtx) errorTests() ([]TestGroup, error) {
 	var out []TestGroup
 	// Collection errors: a counter that keeps growing, and one that stays.
 	errAt := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
-	n := steps(errAt, time.Minute)
+	// increase needs two samples in its window: a window under a minute
+	// needs samples more often than once a minute.
+	step := min(time.Minute, max(time.Second, (x.errorsWindow()/5).Truncate(time.Second)))
+	n := steps(errAt, step)
 	reason := map[string]string{catalog.LabelKPI: x.k.Name, catalog.LabelReason: catalog.ReasonQuery}
-	l := x.alertLabels(catalog.SeverityWarning)
+	l := x.selfAlertLabels(catalog.SeverityWarning)
 	l[catalog.LabelReason] = catalog.ReasonQuery
 	e, err := x.expect(catalog.AlertCollectionErrors, l, 0, nil, errAt)
 	if err != nil {
 		return nil, err
 	}
-	g := x.group("collection errors fire while errors keep coming", time.Minute, selfSeries(catalog.SelfErrors, reason, "0+1x"+itoa(n)))
+	g := x.group("collection errors fire while errors keep coming", step, selfSeries(catalog.SelfErrors, reason, "0+1x"+itoa(n)))
 	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{e}}}
 	out = append(out, g)
-	g = x.group("old collection errors do not fire", time.Minute, selfSeries(catalog.SelfErrors, reason, constant(3, n)))
+	g = x.group("old collection errors do not fire", step, selfSeries(catalog.SelfErrors, reason, constant(3, n)))
 	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{}}}
 	out = append(out, g)
 	return out, nil

@@ -1,7 +1,11 @@
 package rules
 
 import (
+	"fmt"
+	"maps"
 	"time"
+
+	"github.com/prometheus/prometheus/model/rulefmt"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -10,7 +14,7 @@ import (
 // at once. Those alerts share their names across the team's KPIs and fire
 // for all of them when the exporter reports nothing (absent), so testing
 // them team by team keeps the tests linear in the team's size.
-func teamTests(c *catalog.Catalog, kpis []*catalog.KPI, alerts map[string][]alertRule) ([]TestGroup, error) {
+func teamTests(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI, alerts map[string][]alertRule) ([]TestGroup, error) {
 	xs := make([]kpiCtx, len(kpis))
 	for i, k := range kpis {
 		xs[i] = newKPICtx(c, k).withAlerts(alerts[k.Name])
@@ -21,7 +25,7 @@ func teamTests(c *catalog.Catalog, kpis []*catalog.KPI, alerts map[string][]aler
 		return nil, err
 	}
 	out = append(out, stale...)
-	down, err := sourceTests(xs)
+	down, err := sourceTests(f.team, f.sourceRules())
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +64,7 @@ func staleTests(xs []kpiCtx) ([]TestGroup, error) {
 			sources[x.k.Source] = true
 			up = append(up, selfSeries(catalog.SelfSourceUp, map[string]string{catalog.LabelSource: x.k.Source}, constant(1, n)))
 		}
-		e, err := x.expect(catalog.AlertStale, x.alertLabels(catalog.SeverityWarning), 0, nil, at)
+		e, err := x.expect(catalog.AlertStale, x.selfAlertLabels(catalog.SeverityWarning), 0, nil, at)
 		if err != nil {
 			return nil, err
 		}
@@ -82,38 +86,23 @@ func staleTests(xs []kpiCtx) ([]TestGroup, error) {
 	return []TestGroup{g1, g2, g3}, nil
 }
 
-// sourceTests: each source of the team going down fires KPISourceDown for
-// every KPI that reads it; a source that is up fires nothing.
-func sourceTests(xs []kpiCtx) ([]TestGroup, error) {
-	var sources []string
-	users := map[string][]kpiCtx{}
-	for _, x := range xs {
-		for _, s := range x.sources() {
-			if users[s] == nil {
-				sources = append(sources, s)
-			}
-			users[s] = append(users[s], x)
-		}
-	}
+// sourceTests: each source of the team going down fires one KPISourceDown
+// for the team, carrying the source; a source that is up fires nothing.
+// rs are the team's source outage alerts (sourceAlerts).
+func sourceTests(team string, rs []rulefmt.Rule) ([]TestGroup, error) {
 	var out []TestGroup
-	for _, s := range sources {
-		var at time.Duration
-		for _, x := range users[s] {
-			at = max(at, ceilTo(x.selfFor(), time.Minute)+time.Minute)
-		}
+	for _, r := range rs {
+		s := r.Labels[catalog.LabelSource]
+		at := ceilTo(time.Duration(r.For), time.Minute) + time.Minute
 		n := steps(at, time.Minute)
 		src := map[string]string{catalog.LabelSource: s}
-		var exp []ExpAlert
-		for _, x := range users[s] {
-			l := x.alertLabels(catalog.SeverityCritical)
-			l[catalog.LabelSource] = s
-			e, err := x.expect(catalog.AlertSourceDown, l, 0, nil, at)
-			if err != nil {
-				return nil, err
-			}
-			exp = append(exp, e)
+		l := maps.Clone(r.Labels)
+		ann, err := render(r.Annotations, l, 0, nil, epoch.Add(at))
+		if err != nil {
+			return nil, fmt.Errorf("alert %s of source %s: %w", r.Alert, s, err)
 		}
-		down := teamGroup("source "+s+" down fires for every KPI on it", []InputSeries{selfSeries(catalog.SelfSourceUp, src, constant(0, n))})
+		exp := []ExpAlert{{ExpLabels: l, ExpAnnotations: ann}}
+		down := teamGroup("source "+s+" down fires once for team "+team, []InputSeries{selfSeries(catalog.SelfSourceUp, src, constant(0, n))})
 		down.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertSourceDown, ExpAlerts: exp}}
 		up := teamGroup("source "+s+" up fires nothing", []InputSeries{selfSeries(catalog.SelfSourceUp, src, constant(1, n))})
 		up.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertSourceDown, ExpAlerts: []ExpAlert{}}}

@@ -86,11 +86,13 @@ func TestPromtoolRunsTheGeneratedUnitTests(t *testing.T) {
 	}
 }
 
+// TestAmtoolAcceptsTheAlertmanagerConfig runs Debian's amtool (0.25) on the
+// output for that version.
 func TestAmtoolAcceptsTheAlertmanagerConfig(t *testing.T) {
 	amtool := tool(t, "amtool", "prometheus-alertmanager")
 	for name, path := range checkedCatalogs(t) {
 		t.Run(name, func(t *testing.T) {
-			dir := writeGenerated(t, path, Options{})
+			dir := writeGenerated(t, path, Options{AlertmanagerVersion: DebianAMVersion})
 			out, err := exec.Command(amtool, "check-config", filepath.Join(dir, filepath.FromSlash(alertmanagerFile))).CombinedOutput()
 			if err != nil {
 				t.Fatalf("amtool check-config: %v\n%s", err, out)

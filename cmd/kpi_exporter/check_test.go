@@ -74,6 +74,7 @@ func countOrders(t *testing.T, path string) int {
 func shopCatalog(driver, dsn, kpis string) string {
 	return "sources:\n  shop:\n    driver: " + driver + "\n    dsn: \"" + dsn + "\"\n" +
 		"teams:\n  sales:\n    notify:\n      email:\n        - to: sales@example.com\n" +
+		"alerting: {smtp: {smarthost: smtp.example.com:587, from: kpi@example.com}}\n" +
 		"kpis:\n" + kpis
 }
 
@@ -91,12 +92,19 @@ const revenueKPI = `  - name: revenue
     target: 12
 `
 
-func TestCheckPassesOnTheExample(t *testing.T) {
-	example, err := filepath.Abs("../../config.example.yaml")
+// exampleCopy copies config.example.yaml into a directory of its own, where
+// its demo database is created (beside the catalog file), and returns it.
+func exampleCopy(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(t.TempDir()) // the demo database is created beside the working directory
+	return writeFile(t, t.TempDir(), "config.example.yaml", string(data))
+}
+
+func TestCheckPassesOnTheExample(t *testing.T) {
+	example := exampleCopy(t)
 	code, out, errOut := execCLI(t, "check", "--config.file="+example)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
@@ -135,7 +143,7 @@ func TestCheckFailsWithAClearReason(t *testing.T) {
 			name:     "inverted thresholds are the loader's error, with file and line",
 			kpis:     revenueKPI + "    thresholds:\n      warning: 5\n      critical: 8\n",
 			wantCode: exitLint,
-			want:     []string{"catalog.yml:25: kpis[0].thresholds.critical: critical 8 must be below warning 5 when higher is better"},
+			want:     []string{"catalog.yml:26: kpis[0].thresholds.critical: critical 8 must be below warning 5 when higher is better"},
 		},
 		{
 			name:     "a label column the query does not return",

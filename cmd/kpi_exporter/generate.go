@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -37,7 +38,7 @@ func newGenerateCmd(app *kingpin.Application) *generateCmd {
 	g.configFiles = g.cmd.Flag("config.file", "Catalog file or directory of *.yml/*.yaml files. Repeatable.").Required().Strings()
 	g.outputDir = g.cmd.Flag("output.dir", outputHelp).Required().String()
 	g.prometheusRule = g.cmd.Flag("prometheus-rule", "Also write the rules as a Kubernetes PrometheusRule resource (prometheus-operator).").Bool()
-	g.amVersion = g.cmd.Flag("alertmanager.version", "Oldest Alertmanager the configuration must load in. Receivers whose secret file field is newer (webhook url_file: 0.26, wechat api_secret_file: 0.31) are left out below it, never written with inline secrets.").
+	g.amVersion = g.cmd.Flag("alertmanager.version", "Oldest Alertmanager the configuration must load in (default: the Alertmanager whose configuration package checks the output). Receivers whose secret file field is newer (webhook url_file: 0.26, wechat api_secret_file: 0.31) are left out below it, never written with inline secrets; Debian 12 has 0.25.").
 		Default(rules.DefaultAMVersion.String()).String()
 	return g
 }
@@ -53,7 +54,20 @@ func (g *generateCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 	c, err := catalog.Load(*g.configFiles...)
 	if err != nil {
 		fmt.Fprintf(stderr, "kpi_exporter generate: %v\n", err)
+		if errors.Is(err, catalog.ErrInvalid) {
+			return exitLint
+		}
 		return exitFailure
+	}
+	// What check's lint calls an error is refused here too, so that no
+	// alert is written for a catalog check rejects; warnings are shown.
+	findings := governance.Lint(c)
+	for _, f := range findings {
+		fmt.Fprintf(stderr, "kpi_exporter generate: lint: %s\n", f)
+	}
+	if governance.HasErrors(findings) {
+		fmt.Fprintln(stderr, "kpi_exporter generate: nothing written: the catalog has lint errors (kpi_exporter check lists them)")
+		return exitLint
 	}
 	files, warnings, err := generateFiles(c, rules.Options{AlertmanagerVersion: v, PrometheusRule: *g.prometheusRule})
 	for _, w := range warnings {

@@ -25,6 +25,17 @@ func TestGenerateWritesRulesTestsAndAlertmanager(t *testing.T) {
 			t.Errorf("%s not written: %v", p, err)
 		}
 	}
+	am, err := os.ReadFile(filepath.Join(out, "alertmanager/alertmanager.yml"))
+	if err != nil || !bytes.Contains(am, []byte("wechat_configs:")) || stderr != "" {
+		t.Errorf("the default Alertmanager output lacks the wechat receiver (%v) or warns: %q", err, stderr)
+	}
+}
+
+func TestGenerateForAlertmanager025LeavesOutWeChatWithAWarning(t *testing.T) {
+	code, stdout, stderr := execCLI(t, "generate", "--config.file=../../config.example.yaml", "--output.dir="+t.TempDir(), "--alertmanager.version=0.25")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
 	if !strings.Contains(stderr, "sales-notify: wechat 1") {
 		t.Errorf("stderr does not name the wechat receiver left out for Alertmanager 0.25: %q", stderr)
 	}
@@ -56,8 +67,8 @@ func TestGenerateWritesNothingForAnInvalidCatalog(t *testing.T) {
 	bad := writeFile(t, dir, "bad.yml", "kpis:\n  - name: Bad Name\n")
 	out := filepath.Join(dir, "out")
 	code, _, stderr := execCLI(t, "generate", "--config.file="+bad, "--output.dir="+out)
-	if code != exitFailure {
-		t.Errorf("exit %d, want %d", code, exitFailure)
+	if code != exitLint {
+		t.Errorf("exit %d, want %d as check", code, exitLint)
 	}
 	if !strings.Contains(stderr, "bad.yml:") {
 		t.Errorf("error does not name the file and line: %q", stderr)
@@ -140,5 +151,41 @@ func TestGenerateHelpListsEveryFolderItWrites(t *testing.T) {
 		if !strings.Contains(flat, " "+d+" ") {
 			t.Errorf("generate --help does not name %s:\n%s", d, help)
 		}
+	}
+}
+
+// TestGenerateRefusesWhatCheckCallsALintError: a warning threshold above the
+// target although higher is better is a lint error; generate writes nothing
+// and exits 3 as check does, naming the finding. A lint warning alone is
+// printed and generate goes on.
+func TestGenerateRefusesWhatCheckCallsALintError(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yml", shopCatalog("sqlite", "shop.db", revenueKPI+"    thresholds: {warning: 15, critical: 5}\n"))
+	out := filepath.Join(dir, "out")
+	code, _, stderr := execCLI(t, "generate", "--config.file="+bad, "--output.dir="+out)
+	if code != exitLint {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitLint, stderr)
+	}
+	want := "kpi_exporter generate: lint: " + bad + ":12: error: kpis[0].thresholds.warning: warning threshold 15 is above the target 12 although higher is better: the alert would fire while the target is met [threshold-target]\n"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("generate wrote %s for a catalog with lint errors (%v)", out, err)
+	}
+	code, _, stderr = execCLI(t, "generate", "--config.file=../../rules/testdata/fastscrape.yml", "--output.dir="+filepath.Join(dir, "ok"))
+	if code != exitOK || !strings.Contains(stderr, ": warning: ") {
+		t.Errorf("a catalog with lint warnings only: exit %d, stderr %q; want 0 and the warnings", code, stderr)
+	}
+}
+
+func TestGenerateRefusesEmailReceiversWithoutSMTPAtTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yml", "sources: {db: {driver: sqlite, dsn: x.db}}\nteams:\n  sales: {notify: {email: [{to: s@example.com}]}}\nkpis:\n"+
+		"  - {name: n, help: h, unit: count, owner: o@example.com, team: sales, source: db, sql: SELECT 1 AS v, value: v}\n")
+	code, _, stderr := execCLI(t, "generate", "--config.file="+bad, "--output.dir="+filepath.Join(dir, "out"))
+	want := bad + ":3: teams.sales.notify.email: email receivers need alerting.smtp.smarthost and alerting.smtp.from"
+	if code != exitLint || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitLint, want)
 	}
 }

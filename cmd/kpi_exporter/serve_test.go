@@ -208,13 +208,11 @@ func TestServeReloadEndpointCanBeTurnedOff(t *testing.T) {
 }
 
 // TestServeTheExampleCatalog runs config.example.yaml as make run does: the
-// demo database is created in the working directory and at least eight KPIs
-// of at least three teams are served.
+// demo database is created beside the catalog file, not in the working
+// directory, and at least eight KPIs of at least three teams are served.
 func TestServeTheExampleCatalog(t *testing.T) {
-	example, err := filepath.Abs(filepath.Join("..", "..", "config.example.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	example := exampleCopy(t)
+	dir := filepath.Dir(example)
 	t.Chdir(t.TempDir())
 	s := startServe(t, "--config.file="+example)
 	deadline := time.Now().Add(3 * time.Minute) // the demo database is filled first (slow under -race)
@@ -229,8 +227,11 @@ func TestServeTheExampleCatalog(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if _, err := os.Stat("kpi_demo.db"); err != nil {
-		t.Fatalf("demo database not created in the working directory: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "kpi_demo.db")); err != nil {
+		t.Fatalf("demo database not created beside the catalog: %v", err)
+	}
+	if _, err := os.Stat("kpi_demo.db"); err == nil {
+		t.Fatal("demo database created in the working directory")
 	}
 }
 
