@@ -66,7 +66,7 @@ func buildExporter(ctx context.Context, dir string) (string, error) {
 // the stack runs (Debian's 0.25).
 func (s *stack) generate(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a hang bound
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.bin, "generate", "--config.file="+s.catalog, "--output.dir="+s.outDir, "--alertmanager.version=0.25")
 	cmd.Env = append(os.Environ(), dbPasswordEnv+"="+dbPassword)
@@ -79,6 +79,17 @@ func (s *stack) generate(t testing.TB) {
 		if _, err := os.Stat(filepath.Join(s.outDir, p)); err != nil {
 			t.Fatalf("kpi_exporter generate wrote no %s: %v\n%s", p, err, out.String())
 		}
+	}
+	// The promtool tests generated for this catalog pass, as a user's CI
+	// would run them.
+	promtool := testdb.RequireBinary(t, "promtool", "prometheus")
+	tests, err := filepath.Glob(filepath.Join(s.outDir, "rules", "tests", "*.yml"))
+	if err != nil || len(tests) == 0 {
+		t.Fatalf("no generated promtool tests (%v)", err)
+	}
+	pt := exec.CommandContext(ctx, promtool, append([]string{"test", "rules"}, tests...)...)
+	if b, err := pt.CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules on the generated tests: %v\n%s", err, b)
 	}
 }
 
