@@ -50,7 +50,8 @@ func writeOurCatalog(path, dsn string, interval time.Duration, qs []query) (*cat
 		})
 	}
 	doc := map[string]any{
-		"global": map[string]any{"interval": durationString(interval), "timeout": durationString(interval * 9 / 10), "max_series": 5_000_000},
+		"global":   map[string]any{"interval": durationString(interval), "timeout": durationString(interval * 9 / 10), "max_series": 5_000_000},
+		"alerting": map[string]any{"smtp": map[string]any{"smarthost": "smtp.example.com:587", "from": "kpi@example.com"}},
 		"sources": map[string]any{"bench": map[string]any{
 			"driver": "mysql", "dsn": dsn, "max_open_conns": 2, "max_concurrent_queries": 2,
 		}},
