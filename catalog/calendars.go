@@ -223,17 +223,8 @@ func (l *loader) validateAccrual(k *KPI, path string) {
 }
 
 // CalendarOf is the calendar a KPI's periods are counted in: its own, the
-// global one, or UTC.
-func (c *Catalog) CalendarOf(k *KPI) *calendar.Calendar {
-	name := k.Calendar
-	if name == "" {
-		name = c.Global.Calendar
-	}
-	if cal, ok := c.calendarByName[name]; ok {
-		return cal.cal
-	}
-	return c.utc
-}
+// global one, or UTC. The loader has checked the name.
+func (c *Catalog) CalendarOf(k *KPI) *calendar.Calendar { return c.NamedCalendar(k.Calendar) }
 
 // CalendarName is the name of CalendarOf(k), as the series' calendar label
 // gives it.
@@ -282,17 +273,8 @@ func (c *Catalog) CalendarUses() []CalendarUse {
 }
 
 // TeamCalendar is the calendar of a team's quiet hours: its own, the global
-// one, or UTC.
-func (c *Catalog) TeamCalendar(t *Team) *calendar.Calendar {
-	name := t.Calendar
-	if name == "" {
-		name = c.Global.Calendar
-	}
-	if cal, ok := c.calendarByName[name]; ok {
-		return cal.cal
-	}
-	return c.utc
-}
+// one, or UTC. The loader has checked the name.
+func (c *Catalog) TeamCalendar(t *Team) *calendar.Calendar { return c.NamedCalendar(t.Calendar) }
 
 // NamedCalendar is the calendar of that name, the global calendar for "",
 // UTC when the catalog names none; nil for a name the catalog does not
