@@ -39,7 +39,14 @@ type Options struct {
 	// the table then says it did not finish.
 	GenerateTimeout time.Duration
 
-	// Skip names steps not to run: "compare", "load", "overhead", "generate".
+	// PromtoolKPIs is the size of the team whose generated tests promtool
+	// runs (default 100).
+	PromtoolKPIs int
+	// PromtoolTimeout stops promtool when it takes longer (default 20m).
+	PromtoolTimeout time.Duration
+
+	// Skip names steps not to run: "compare", "load", "overhead", "generate",
+	// "promtool".
 	Skip []string
 
 	// Exporter is the kpi_exporter binary; empty builds it from this module.
@@ -88,6 +95,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GenerateTimeout <= 0 {
 		o.GenerateTimeout = 10 * time.Minute
+	}
+	if o.PromtoolKPIs <= 0 {
+		o.PromtoolKPIs = 100
+	}
+	if o.PromtoolTimeout <= 0 {
+		o.PromtoolTimeout = 20 * time.Minute
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard

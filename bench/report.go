@@ -14,6 +14,7 @@ type Report struct {
 	Load     *loadResult
 	Overhead *overheadResult
 	Generate *generateResult
+	Promtool *promtoolResult
 	// Failures are steps that could not be measured; the others still were.
 	Failures []string
 	Elapsed  time.Duration
@@ -34,6 +35,9 @@ const (
 	targetGenRSS      = 300 << 20
 	targetGenKPIs     = 1_000
 	targetOverheadRow = 200_000
+	// Issue 18: one team's generated promtool tests.
+	targetPromtoolKPIs = 100
+	targetPromtoolWall = 60 * time.Second
 )
 
 // WriteTable prints the machine and one Markdown table of medians, ratios
@@ -127,6 +131,11 @@ func (r *Report) WriteTable(w io.Writer) {
 			met = yes(false)
 		}
 		row(what, count(g.KPIs)+" KPIs", figures, "", "", target, met)
+	}
+	if p := r.Promtool; p != nil {
+		what, figures, target, met := p.row()
+		row(what, count(p.KPIs)+" KPIs", figures, "", "", target, met)
+		notes = append(notes, "promtool: "+p.Promtool)
 	}
 	notes = append(notes, r.Failures...)
 	if len(notes) > 0 {

@@ -112,6 +112,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			r.Generate = &g
 		}
 	}
+	if !skip("promtool") {
+		if p, err := e.promtoolTests(ctx); err != nil {
+			fail("promtool", err)
+		} else {
+			r.Promtool = &p
+		}
+	}
 	r.Elapsed = time.Since(started)
 	r.Machine.LoadEnd = loadAvg()
 	return r, ctx.Err()

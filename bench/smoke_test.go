@@ -24,6 +24,7 @@ func (l tlog) Write(p []byte) (int, error) {
 func TestBenchSmoke(t *testing.T) {
 	testdb.RequireBinary(t, "mariadbd", "mariadb-server")
 	testdb.RequireBinary(t, "prometheus-sql-exporter", "prometheus-sql-exporter")
+	testdb.RequireBinary(t, "promtool", "prometheus")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	r, err := Run(ctx, Options{
@@ -36,6 +37,7 @@ func TestBenchSmoke(t *testing.T) {
 		OverheadRuns: 2,
 		GenerateKPIs: 40,
 		GenerateRuns: 2,
+		PromtoolKPIs: 6,
 		WorkDir:      t.TempDir(),
 		Progress:     tlog{t},
 	})
@@ -48,14 +50,14 @@ func TestBenchSmoke(t *testing.T) {
 	for _, f := range r.Failures {
 		t.Error(f)
 	}
-	if len(r.Sizes) != 1 || r.Load == nil || r.Overhead == nil || r.Generate == nil {
-		t.Fatalf("missing steps: %d sizes, load %v, overhead %v, generate %v", len(r.Sizes), r.Load != nil, r.Overhead != nil, r.Generate != nil)
+	if len(r.Sizes) != 1 || r.Load == nil || r.Overhead == nil || r.Generate == nil || r.Promtool == nil {
+		t.Fatalf("missing steps: %d sizes, load %v, overhead %v, generate %v, promtool %v", len(r.Sizes), r.Load != nil, r.Overhead != nil, r.Generate != nil, r.Promtool != nil)
 	}
 	if !r.LoadInvariantHolds() {
 		t.Errorf("the database did not see one execution per KPI per interval: Com_select +%d, runs %v, problems %v",
 			r.Load.ComSelect, r.Load.Runs, r.Load.Problems)
 	}
-	for _, want := range []string{"| scrape median, plain", "| scrape median, gzip", "| peak RSS (VmHWM) | 1k |", "| load: Com_select", "| collection: query start → values published", "| collection: query start → values read by a poller", "| generate:"} {
+	for _, want := range []string{"| scrape median, plain", "| scrape median, gzip", "| peak RSS (VmHWM) | 1k |", "| load: Com_select", "| collection: query start → values published", "| collection: query start → values read by a poller", "| generate:", "| promtool test rules"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table has no row %q", want)
 		}
@@ -65,6 +67,9 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if g := r.Generate; len(g.Walls) != 2 || g.Wall <= 0 || g.MaxRSS <= 0 || g.Files == 0 {
 		t.Errorf("generate: walls %v, median %s, peak RSS %d, %d files", g.Walls, g.Wall, g.MaxRSS, g.Files)
+	}
+	if p := r.Promtool; p.Files == 0 || p.Groups == 0 || p.Wall <= 0 || p.TimedOut {
+		t.Errorf("promtool: %d files, %d test groups, wall %s, timed out %v", p.Files, p.Groups, p.Wall, p.TimedOut)
 	}
 	s := r.Sizes[0]
 	for _, e := range []endpointResult{s.Ours, s.Peer} {

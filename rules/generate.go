@@ -33,8 +33,10 @@ type RuleFile struct {
 // rule files, their promtool tests, the Alertmanager configuration and,
 // when asked, the PrometheusRule resource.
 type Output struct {
-	RuleFiles      []RuleFile
-	TestFiles      []TestFile
+	RuleFiles []RuleFile
+	TestFiles []TestFile
+	// TestRuleFiles are the rule files the tests load, cut from RuleFiles.
+	TestRuleFiles  []RuleFile
 	Alertmanager   *AMConfig
 	PrometheusRule *PrometheusRule
 	// encoded are the rule files' bytes as rulefmt loaded them, by path.
@@ -99,6 +101,7 @@ func Generate(c *catalog.Catalog, o Options) (*Output, error) {
 		errs = append(errs, t.errs...)
 		out.RuleFiles = append(out.RuleFiles, t.file)
 		out.TestFiles = append(out.TestFiles, t.tests...)
+		out.TestRuleFiles = append(out.TestRuleFiles, t.testRules...)
 		out.encoded[t.file.Path] = t.data
 		if t.err != nil {
 			failed = append(failed, t.err)
@@ -124,7 +127,9 @@ type teamOutput struct {
 	data  []byte
 	errs  validationErrors
 	tests []TestFile
-	err   error
+	// testRules are the rule files tests load.
+	testRules []RuleFile
+	err       error
 }
 
 // generateTeam builds, validates and tests the rule file of one team.
@@ -154,7 +159,7 @@ func generateTeam(c *catalog.Catalog, team string, sourceFor map[string]time.Dur
 	if len(t.errs) > 0 {
 		return t
 	}
-	t.tests, t.err = teamTestFiles(c, t.file, kpis)
+	t.tests, t.testRules, t.err = teamTestFiles(c, t.file, kpis)
 	return t
 }
 
@@ -167,6 +172,11 @@ func (o *Output) Files() []output.File {
 	}
 	for _, f := range o.TestFiles {
 		files = append(files, output.File{Path: f.Path, Value: f})
+	}
+	for _, f := range o.TestRuleFiles {
+		rf := f.ruleFile()
+		rf.Comment = fmt.Sprintf(testRulesComment, teamFile(f.team))
+		files = append(files, rf)
 	}
 	files = append(files, o.Alertmanager.file())
 	if o.PrometheusRule != nil {
@@ -228,9 +238,10 @@ func (x kpiCtx) rules() []rulefmt.Rule {
 // rel is the path of target relative to the directory of from, both slash
 // paths below the output directory.
 func rel(from, target string) string {
+	dir := path.Dir(from) + "/"
 	up := ""
-	for d := path.Dir(from); d != "." && d != "/"; d = path.Dir(d) {
+	for ; !strings.HasPrefix(target, dir) && dir != "./"; dir = path.Dir(path.Dir(dir)) + "/" {
 		up += "../"
 	}
-	return up + target
+	return up + strings.TrimPrefix(target, dir)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,51 +81,76 @@ type ExpSample struct {
 }
 
 // teamTestFiles generates the test files of one team's rule file f, whose
-// KPIs are kpis.
-func teamTestFiles(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI) ([]TestFile, error) {
-	base := testsDir + "/team-" + f.team
-	files := []RuleFile{f}
-	ruleFiles := make([]string, len(files))
-	var groups []string
-	for i, rf := range files {
-		ruleFiles[i] = rel(base+".yml", rf.Path)
-		for _, g := range rf.Groups {
-			groups = append(groups, g.Name)
-		}
+// KPIs are kpis, and the rule files they load, all cut from f
+// (tests_rulefiles.go). A KPI's tests at one minute (kpi-NAME.yml,
+// kpi-NAME-2.yml, ...) and at its period's step (kpi-NAME-PERIOD.yml, ...)
+// are in files by the rules they read, and load only those; the first
+// minute file also loads the KPI's rules that no test of the KPI reads, so
+// that every rule is loaded by some test. The team's tests (team-TEAM.yml)
+// load its outage and stale alerts.
+func teamTestFiles(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI) ([]TestFile, []RuleFile, error) {
+	ix, err := newRuleIndex(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	minute := TestFile{Path: base + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(time.Minute), GroupEvalOrder: groups}
-	byPeriod := map[catalog.Period]*TestFile{}
-	for _, p := range periods {
-		byPeriod[p] = &TestFile{Path: base + "-" + string(p) + ".yml", RuleFiles: ruleFiles, EvaluationInterval: md(testStep(p)), GroupEvalOrder: groups}
-	}
+	var files []TestFile
+	var ruleFiles []RuleFile
 	alerts := f.alertsByKPI()
 	for _, k := range kpis {
 		x := newKPICtx(c, k).withAlerts(alerts[k.Name])
 		m, err := x.minuteTests()
 		if err != nil {
-			return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 		}
-		minute.Tests = append(minute.Tests, x.withCalendar(m)...)
 		h, err := x.periodTests()
 		if err != nil {
-			return nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 		}
-		if len(h) > 0 {
-			byPeriod[k.Period].Tests = append(byPeriod[k.Period].Tests, x.withCalendar(h)...)
+		read, err := ix.read(k.Name, slices.Concat(m, h))
+		if err != nil {
+			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 		}
+		read = ix.closure(read)
+		var unread []rulePos
+		for _, at := range ix.byKPI[k.Name] {
+			if !slices.Contains(read, at) {
+				unread = append(unread, at)
+			}
+		}
+		base := "kpi-" + k.Name
+		mf, mr, err := ix.kpiTestFiles(base, k.Name, time.Minute, x.withCalendar(m), unread)
+		if err != nil {
+			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+		}
+		hf, hr, err := ix.kpiTestFiles(base+"-"+string(k.Period), k.Name, testStep(k.Period), x.withCalendar(h), nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
+		}
+		files = append(append(files, mf...), hf...)
+		ruleFiles = append(append(ruleFiles, mr...), hr...)
 	}
 	team, err := teamTests(c, f, kpis, alerts)
 	if err != nil {
-		return nil, fmt.Errorf("team %s: generate tests: %w", f.team, err)
+		return nil, nil, fmt.Errorf("team %s: generate tests: %w", f.team, err)
 	}
-	minute.Tests = append(minute.Tests, team...)
-	out := []TestFile{minute}
-	for _, p := range periods {
-		if len(byPeriod[p].Tests) > 0 {
-			out = append(out, *byPeriod[p])
-		}
+	if len(team) > 0 {
+		rf := ix.teamRules()
+		files = append(files, testFile(testsDir+"/team-"+f.team+".yml", rf, time.Minute, team))
+		ruleFiles = append(ruleFiles, rf)
 	}
-	return out, nil
+	return files, ruleFiles, nil
+}
+
+// testFile is the test file at path of the test groups tests, loading the
+// rule file rf and evaluating every step.
+func testFile(path string, rf RuleFile, step time.Duration, tests []TestGroup) TestFile {
+	return TestFile{
+		Path:               path,
+		RuleFiles:          []string{rel(path, rf.Path)},
+		EvaluationInterval: md(step),
+		GroupEvalOrder:     rf.groupNames(),
+		Tests:              tests,
+	}
 }
 
 // epoch is where promtool's test time starts.

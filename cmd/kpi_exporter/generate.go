@@ -28,7 +28,7 @@ type generateCmd struct {
 }
 
 // outputHelp names every folder generate writes below --output.dir.
-const outputHelp = "Directory to write into: rules/ (recording and alerting rules), rules/tests/ (promtool unit tests), " +
+const outputHelp = "Directory to write into: rules/ (recording and alerting rules), rules/tests/ (promtool unit tests), rules/tests/rules/ (the rules each test loads), " +
 	"alertmanager/ (routing tree), kubernetes/ (PrometheusRule, with --prometheus-rule), docs/ (KPI dictionary), " +
 	"dashboards/ (Grafana dashboards) and dashboards/provisioning/ (Grafana provisioning). " +
 	"A file an earlier run wrote and this one does not is removed; no other file is touched."

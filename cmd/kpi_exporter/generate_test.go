@@ -18,7 +18,8 @@ func TestGenerateWritesRulesTestsAndAlertmanager(t *testing.T) {
 	}
 	for _, p := range []string{
 		"rules/team-sales.yml", "rules/team-production.yml", "rules/team-service.yml",
-		"rules/tests/team-sales.yml", "rules/tests/team-sales-month.yml",
+		"rules/tests/team-sales.yml", "rules/tests/kpi-revenue_mtd.yml", "rules/tests/kpi-revenue_mtd-month.yml",
+		"rules/tests/rules/team-sales.yml", "rules/tests/rules/kpi-revenue_mtd.yml",
 		"alertmanager/alertmanager.yml", "kubernetes/prometheusrule.yml",
 	} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
@@ -116,6 +117,8 @@ func TestGenerateRemovesWhatItNoLongerGenerates(t *testing.T) {
 		"rules/team-alpha.yml": true, "rules/tests/team-alpha.yml": true, "dashboards/team-alpha.json": true,
 		"rules/local.yml":     true,
 		"rules/team-beta.yml": false, "rules/tests/team-beta.yml": false, "dashboards/team-beta.json": false,
+		"rules/tests/kpi-k_beta.yml": false, "rules/tests/rules/kpi-k_beta.yml": false, "rules/tests/rules/team-beta.yml": false,
+		"rules/tests/kpi-k_alpha.yml": true, "rules/tests/rules/kpi-k_alpha.yml": true,
 	} {
 		_, err := os.Stat(filepath.Join(out, filepath.FromSlash(p)))
 		if got := err == nil; got != want {

@@ -29,9 +29,11 @@ func main() {
 	genKPIs := flag.String("generate.kpis", "1k", "KPIs in the generator benchmark catalog (the target is at 1k; 10k is information)")
 	flag.IntVar(&o.GenerateRuns, "generate.runs", 5, "generate runs, each into an empty directory; the median is quoted")
 	flag.DurationVar(&o.GenerateTimeout, "generate.timeout", 0, "kill a generate run that takes longer (default 10m)")
+	flag.IntVar(&o.PromtoolKPIs, "promtool.kpis", 100, "KPIs of the one team whose generated tests promtool runs (the target is at 100)")
+	flag.DurationVar(&o.PromtoolTimeout, "promtool.timeout", 0, "kill promtool when it takes longer (default 20m)")
 	flag.StringVar(&o.Exporter, "exporter", "", "kpi_exporter binary (default: build this module's)")
 	flag.StringVar(&o.Peer, "peer", "", "prometheus-sql-exporter binary (default: look it up)")
-	skip := flag.String("skip", "", "comma-separated steps not to run: compare, load, overhead, generate")
+	skip := flag.String("skip", "", "comma-separated steps not to run: compare, load, overhead, generate, promtool")
 	flag.StringVar(&o.WorkDir, "work.dir", "", "keep configs and logs here (default: a temporary directory, removed)")
 	flag.Parse()
 
