@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -97,37 +98,12 @@ func teamTestFiles(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI) ([]TestF
 	var ruleFiles []RuleFile
 	alerts := f.alertsByKPI()
 	for _, k := range kpis {
-		x := newKPICtx(c, k).withAlerts(alerts[k.Name])
-		m, err := x.minuteTests()
+		tf, rf, err := ix.kpiFiles(newKPICtx(c, k).withAlerts(alerts[k.Name]))
 		if err != nil {
 			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
 		}
-		h, err := x.periodTests()
-		if err != nil {
-			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
-		}
-		read, err := ix.read(k.Name, slices.Concat(m, h))
-		if err != nil {
-			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
-		}
-		read = ix.closure(read)
-		var unread []rulePos
-		for _, at := range ix.byKPI[k.Name] {
-			if !slices.Contains(read, at) {
-				unread = append(unread, at)
-			}
-		}
-		base := "kpi-" + k.Name
-		mf, mr, err := ix.kpiTestFiles(base, k.Name, time.Minute, x.withCalendar(m), unread)
-		if err != nil {
-			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
-		}
-		hf, hr, err := ix.kpiTestFiles(base+"-"+string(k.Period), k.Name, testStep(k.Period), x.withCalendar(h), nil)
-		if err != nil {
-			return nil, nil, fmt.Errorf("kpi %s: generate tests: %w", k.Name, err)
-		}
-		files = append(append(files, mf...), hf...)
-		ruleFiles = append(append(ruleFiles, mr...), hr...)
+		files = append(files, tf...)
+		ruleFiles = append(ruleFiles, rf...)
 	}
 	team, err := teamTests(c, f, kpis, alerts)
 	if err != nil {
@@ -139,6 +115,46 @@ func teamTestFiles(c *catalog.Catalog, f RuleFile, kpis []*catalog.KPI) ([]TestF
 		ruleFiles = append(ruleFiles, rf)
 	}
 	return files, ruleFiles, nil
+}
+
+// kpiFiles are the test files of the KPI of x and the rule files they load.
+func (ix *ruleIndex) kpiFiles(x kpiCtx) ([]TestFile, []RuleFile, error) {
+	m, err := x.minuteTests()
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := x.periodTests()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(m)+len(h) == 0 {
+		return nil, nil, errors.New("no test loads its rules")
+	}
+	read, err := ix.read(x.k.Name, slices.Concat(m, h))
+	if err != nil {
+		return nil, nil, err
+	}
+	read = ix.closure(read)
+	var unread []rulePos
+	for _, at := range ix.byKPI[x.k.Name] {
+		if !holdsAll(read, []rulePos{at}) {
+			unread = append(unread, at)
+		}
+	}
+	unreadM, unreadH := unread, []rulePos(nil)
+	if len(m) == 0 {
+		unreadM, unreadH = nil, unread
+	}
+	base := "kpi-" + x.k.Name
+	mf, mr, err := ix.kpiTestFiles(base, x.k.Name, time.Minute, x.withCalendar(m), unreadM)
+	if err != nil {
+		return nil, nil, err
+	}
+	hf, hr, err := ix.kpiTestFiles(base+"-"+string(x.k.Period), x.k.Name, testStep(x.k.Period), x.withCalendar(h), unreadH)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(mf, hf...), append(mr, hr...), nil
 }
 
 // testFile is the test file at path of the test groups tests, loading the
