@@ -104,7 +104,7 @@ func TestAKPIWithoutDataIsNoDataNeverZero(t *testing.T) {
 		t.Errorf("status %s, missed %v, act %d; want no data, not missed, nothing to act on", r.Status, r.Missed, len(rep.Act))
 	}
 	md := string(Markdown(rep))
-	want := "| k |  | no data | no data | no data | no data | no data | no data | no data | no data |"
+	want := "| k |  | no data | no data | no data | No data | no data | no data | no data | no data |"
 	if !strings.Contains(md, want) {
 		t.Errorf("Markdown lacks %q:\n%s", want, md)
 	}
