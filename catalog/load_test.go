@@ -251,13 +251,16 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+func writeFile(t *testing.T, dir, name, s string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDuplicateKPIAcrossFiles(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, s string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, s string) { writeFile(t, dir, name, s) }
 	write("a.yml", "sources:\n  db: {driver: sqlite, dsn: x.db}\nkpis:\n  - {name: k, help: h, unit: count, team: t, source: db, sql: SELECT 1, value: v}\n")
 	write("b.yaml", "kpis:\n  - {name: k, help: h, unit: count, team: t, source: db, sql: SELECT 1, value: v}\n")
 	_, err := Load(dir)
@@ -269,11 +272,7 @@ func TestDuplicateKPIAcrossFiles(t *testing.T) {
 
 func TestSourcesTeamsAndCalendarsAreDefinedOnce(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, s string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, s string) { writeFile(t, dir, name, s) }
 	write("a.yml", "calendars:\n  cn: {timezone: Asia/Shanghai}\nsources:\n  db: {driver: sqlite, dsn: x.db}\nteams:\n  t:\nkpis:\n  - {name: k, help: h, unit: count, team: t, source: db, sql: SELECT 1, value: v}\n")
 	write("b.yml", "calendars:\n  cn:\nsources:\n  db: {driver: sqlite, dsn: y.db}\n  empty:\nteams:\n  t: {description: again}\n")
 	_, err := Load(dir)
