@@ -429,10 +429,11 @@ kpis:
 `, path))
 	waitFor(t, "both first runs without the clock moving", func() bool { return runsOf(c, "a") == 1 && runsOf(c, "b") == 1 })
 	waitFor(t, "the second runs scheduled", func() bool { return clock.pending() == 2 })
+	// Advance fires every timer that is due before it returns: both still
+	// waiting means neither second run was due before one interval.
 	clock.Advance(time.Minute - time.Millisecond)
-	time.Sleep(50 * time.Millisecond) // give a wrongly early run the chance to happen
-	if runsOf(c, "a") != 1 || runsOf(c, "b") != 1 {
-		t.Fatal("a second run came before one interval had passed")
+	if n := clock.pending(); n != 2 || runsOf(c, "a") != 1 || runsOf(c, "b") != 1 {
+		t.Fatalf("a second run was due before one interval had passed (%d of 2 timers still waiting)", n)
 	}
 	clock.Advance(maxStartJitter + time.Millisecond)
 	waitFor(t, "both second runs", func() bool { return runsOf(c, "a") == 2 && runsOf(c, "b") == 2 })
