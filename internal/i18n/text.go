@@ -1,0 +1,145 @@
+package i18n
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
+)
+
+// Text is one language's sentences. Fields ending in F are fmt formats whose
+// arguments are listed beside them; they index their arguments (%[1]s), since
+// word order differs between languages.
+type Text struct {
+	Lang catalog.Language
+
+	// Words.
+	Unknown, Below, Above, Warning, Critical, None string
+	Periods                                        map[catalog.Period]string
+	WallTime, WorkTime                             string
+	// ListSep joins names in a sentence; Colon joins a name and its gloss.
+	ListSep, Colon string
+	// OwnerF: owner. SeriesF: a title, its series' labels joined by LabelSep.
+	OwnerF, SeriesF, LabelSep string
+
+	// Alert annotations (Prometheus templates: {{ }} in them is kept).
+	// ThresholdSummaryF: title, value, side, severity, threshold, target part.
+	ThresholdSummaryF string
+	// TargetPartF: target. TargetPartPeriodF: expected by now, period, target.
+	TargetPartF, TargetPartPeriodF string
+	// ThresholdDescF: severity, threshold; OfTarget adds nothing;
+	// OfPeriodTarget: severity, threshold, period, zone.
+	ThresholdDescF, ThresholdDescOfTargetF, ThresholdDescOfPeriodTargetF string
+	// ZoneF: calendar, location, wall or working time.
+	ZoneF string
+	// ForecastSummaryF: title, period, value, side, target. ForecastDescF: period, zone.
+	ForecastSummaryF, ForecastDescF string
+	// AnomalySummaryF: title, value, stddevs, window. AnomalyDescF: window, offset.
+	AnomalySummaryF, AnomalyDescF string
+	// StaleSummaryF: title, max age. StaleDescF: max age, interval.
+	StaleSummaryF, StaleDescF string
+	// ErrorsSummaryF: title. ErrorsDescF: title, window.
+	ErrorsSummaryF, ErrorsDescF string
+	// SourceDownSummary; SourceDownDescF: team, KPI titles.
+	SourceDownSummary, SourceDownDescF string
+
+	// Dashboards.
+	OverviewTitle, OverviewDesc, TeamDashboards, DataSource, All string
+	// TeamTitleF: team. TeamTitleDescF: team, description. TeamDescF: team.
+	TeamTitleF, TeamTitleDescF, TeamDescF string
+	AlertsFired, DefinitionChanged        string
+	// DefinitionChangedTitle and DefinitionChangedText are Grafana formats.
+	DefinitionChangedTitle, DefinitionChangedText string
+	// DetailsOfF: KPI title.
+	DetailsOfF string
+	// Panel description parts: TargetIsF, WarningIsF, CriticalIsF: level;
+	// PeriodIsF: period, calendar; OwnerTeamF: owner, team; RunbookF: URL.
+	TargetIsF, WarningIsF, CriticalIsF, PeriodIsF, OwnerTeamF, RunbookF string
+	LowerIsBetter, HigherIsBetter, TargetFromSQL                        string
+	// OfTargetF: threshold.
+	OfTargetF                                   string
+	SharedThresholdsPeriod, SharedThresholdsOwn string
+	// VsTargetF, PacingStatF, AttainmentF, PacingF, NowF, CollectionF, ErrorsF: KPI title.
+	VsTargetF, PacingStatF, AttainmentF, PacingF, NowF, CollectionF, ErrorsF string
+	// AttainmentGaugeDescF, AttainmentDescF: target. PacingStatDescF, PacingDescF: period.
+	AttainmentGaugeDescF, AttainmentDescF, PacingStatDescF, PacingDescF string
+	// BreakdownF: KPI title, label, sum or mean. BreakdownDescF: label, sum or mean.
+	BreakdownF, BreakdownDescF, Sum, Mean string
+	// Legends and table columns.
+	LegendTarget, LegendWarning, LegendCritical, LegendExpected string
+	ColValue, ColTarget, ColAttainment, ColPacing               string
+	// Compare: the change column of each earlier period.
+	Compare                                      map[string]string
+	TableDesc, TableCompareDesc, TableFilterDesc string
+	// FilterByF: label (then Grafana's value).
+	FilterByF                                     string
+	Up, Down, SourceLegend, DataAge, ErrorsLegend string
+	// HealthDescF: interval, max age.
+	HealthDescF, ErrorsDesc string
+}
+
+// For returns the sentences of a catalog language; English for any other.
+func For(l catalog.Language) *Text {
+	if l == catalog.SimplifiedChinese {
+		return &chinese
+	}
+	return &english
+}
+
+// Sentences joins sentences the way the language does: English puts a
+// space between them, Chinese nothing, after closing an unfinished one with
+// its full stop. Empty parts are left out.
+func (t *Text) Sentences(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if t.Lang == catalog.SimplifiedChinese {
+				if s := b.String(); !strings.ContainsAny(s[len(s)-1:], ".!?") && !endsWithAny(s, "。！？") {
+					b.WriteString("。")
+				}
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+func endsWithAny(s, suffixes string) bool {
+	for _, r := range suffixes {
+		if strings.HasSuffix(s, string(r)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Severity names a severity label value in words.
+func (t *Text) Severity(s string) string {
+	if s == catalog.SeverityCritical {
+		return t.Critical
+	}
+	return t.Warning
+}
+
+// Side is Below when higher is better, else Above: where a bad value lies.
+func (t *Text) Side(d catalog.Direction) string {
+	if d == catalog.LowerIsBetter {
+		return t.Above
+	}
+	return t.Below
+}
+
+// Period names a period ("month"; Chinese 月).
+func (t *Text) Period(p catalog.Period) string { return t.Periods[p] }
+
+// Owner is the owner sentence.
+func (t *Text) Owner(owner string) string { return fmt.Sprintf(t.OwnerF, owner) }
+
+// List joins names.
+func (t *Text) List(names []string) string { return strings.Join(names, t.ListSep) }
