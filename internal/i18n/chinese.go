@@ -20,6 +20,7 @@ var chinese = Text{
 	ThresholdDescOfTargetF:       "%[1]s阈值为目标的 %[2]s。",
 	ThresholdDescOfPeriodTargetF: "%[1]s阈值为本%[3]s按进度此时应达目标的 %[2]s（%[4]s）。",
 	ZoneF:                        "日历 %[1]s，%[2]s，%[3]s",
+	CalendarF:                    "日历 %[1]s，%[2]s",
 	ForecastSummaryF:             "按当前进度，%[1]s本%[2]s将收于 %[3]s，%[4]s目标 %[5]s。",
 	ForecastDescF:                "预测值为目前的值除以本%[1]s已过去的比例（%[2]s）；本%[1]s过去四分之一后才开始预测。",
 	AnomalySummaryF:              "%[1]s为 %[2]s，偏离其 %[4]s基线超过 %[3]s 个标准差。",

@@ -20,6 +20,7 @@ var english = Text{
 	ThresholdDescOfTargetF:       "The %[1]s threshold is %[2]s of the target.",
 	ThresholdDescOfPeriodTargetF: "The %[1]s threshold is %[2]s of the target expected by now in the %[3]s (%[4]s).",
 	ZoneF:                        "calendar %[1]s, %[2]s, %[3]s",
+	CalendarF:                    "calendar %[1]s, %[2]s",
 	ForecastSummaryF:             "At its current pace %[1]s ends the %[2]s at %[3]s, %[4]s its target of %[5]s.",
 	ForecastDescF:                "The forecast is the value so far divided by the elapsed share of the %[1]s (%[2]s); it starts once a quarter of the %[1]s has passed.",
 	AnomalySummaryF:              "%[1]s is %[2]s, more than %[3]s standard deviations from its %[4]s baseline.",

@@ -30,8 +30,8 @@ type Text struct {
 	// ThresholdDescF: severity, threshold; OfTarget adds nothing;
 	// OfPeriodTarget: severity, threshold, period, zone.
 	ThresholdDescF, ThresholdDescOfTargetF, ThresholdDescOfPeriodTargetF string
-	// ZoneF: calendar, location, wall or working time.
-	ZoneF string
+	// ZoneF: calendar, location, wall or working time. CalendarF: calendar, location.
+	ZoneF, CalendarF string
 	// ForecastSummaryF: title, period, value, side, target. ForecastDescF: period, zone.
 	ForecastSummaryF, ForecastDescF string
 	// AnomalySummaryF: title, value, stddevs, window. AnomalyDescF: window, offset.
