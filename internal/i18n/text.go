@@ -76,6 +76,32 @@ type Text struct {
 	Up, Down, SourceLegend, DataAge, ErrorsLegend string
 	// HealthDescF: interval, max age.
 	HealthDescF, ErrorsDesc string
+
+	// The KPI dictionary (Markdown). DocIntroF: KPIs, teams, hash label,
+	// info metric. DocTeamF: team title. DocTeamDescF: team title, description.
+	DocTitle, DocIntroF, DocTeamF, DocTeamDescF string
+	// Row names of a KPI's table.
+	DocName, DocMetric, DocUnit, DocDirection, DocOwner, DocTarget, DocThresholds         string
+	DocPeriod, DocCompared, DocBrokenDown, DocComputed, DocHash, DocDashboard, DocRunbook string
+	// Units in words; DocCurrencyF: code.
+	DocUnits     map[catalog.Unit]string
+	DocCurrencyF string
+	// DocCompareF: earlier period, series, change record; DocRerunF: interval.
+	DocCompareF, DocRerunF string
+	Earlier                map[string]string
+	// DocPeriodF: period. DocTargetSQLF: source, per what. DocPerF: labels.
+	DocPeriodF, DocTargetSQLF, DocPerLabelSet, DocPerF string
+	// DocThresholdF: severity, side, level. DocOfTargetF: threshold.
+	DocThresholdF, DocOfTargetF string
+	// DocComputedF: interval, source. DocDashboardF: team title, KPI title, URL.
+	DocComputedF, DocDashboardF string
+	// DocFormula; DocTargetColumnF: column; DocAlertsNone, DocAlerts.
+	DocFormula, DocTargetColumnF, DocAlertsNone, DocAlerts, DocSep string
+	// When each alert fires. Threshold: side, severity, level; Forecast:
+	// period, side; Anomaly: window, stddevs, for; Stale: max age;
+	// SourceDown: sources (joined by DocOr).
+	WhenThresholdF, WhenForecastF, WhenAnomalyF, WhenStaleF, WhenSourceDownF string
+	WhenErrors, WhenOther, DocOr, DocOfTargetByNowF                          string
 }
 
 // For returns the sentences of a catalog language; English for any other.
@@ -98,9 +124,8 @@ func (t *Text) Sentences(parts ...string) string {
 		}
 		if b.Len() > 0 {
 			if t.Lang == catalog.SimplifiedChinese {
-				if s := b.String(); !strings.ContainsAny(s[len(s)-1:], ".!?") && !endsWithAny(s, "。！？") {
-					b.WriteString("。")
-				}
+				s := b.String()
+				b.WriteString(strings.TrimPrefix(t.Sentence(s), s))
 			} else {
 				b.WriteByte(' ')
 			}
@@ -108,6 +133,18 @@ func (t *Text) Sentences(parts ...string) string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// Sentence ends s with the language's full stop unless it ends a sentence
+// already.
+func (t *Text) Sentence(s string) string {
+	if t.Lang != catalog.SimplifiedChinese {
+		return strings.TrimSuffix(s, ".") + "."
+	}
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") || endsWithAny(s, "。！？") {
+		return s
+	}
+	return s + "。"
 }
 
 func endsWithAny(s, suffixes string) bool {
