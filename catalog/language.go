@@ -79,3 +79,37 @@ func (l *loader) checkTitle(file, path, title string) {
 		l.errAt(file, path, "title is %d characters long, more than %d: put the rest in help", utf8.RuneCountInString(title), MaxTitleLength)
 	}
 }
+
+// checkTitlesUnique rejects two KPIs, or two teams, that people would read
+// under the same title: their panels, alerts and dictionary entries could
+// not be told apart. A name counts as the title of what has none.
+func (l *loader) checkTitlesUnique(kpis []kpiAt) {
+	seen := map[string]*KPI{}
+	for _, ka := range kpis {
+		k := ka.kpi
+		if k.Title == "" {
+			continue
+		}
+		if prev, ok := seen[k.Title]; ok {
+			l.errAt(k.file, ka.path+".title", "title %q is also the title of KPI %q at %s:%d", k.Title, prev.Name, prev.pos.File, prev.pos.Line)
+			continue
+		}
+		seen[k.Title] = k
+	}
+	for _, ka := range kpis {
+		if prev, ok := seen[ka.kpi.Name]; ok && prev != ka.kpi && ka.kpi.Title == "" {
+			l.errAt(ka.kpi.file, ka.path+".name", "name %q is the title of KPI %q at %s:%d: give this KPI a title", ka.kpi.Name, prev.Name, prev.pos.File, prev.pos.Line)
+		}
+	}
+	teams := map[string]*Team{}
+	for _, t := range l.cat.Teams {
+		if t.Title == "" {
+			continue
+		}
+		if prev, ok := teams[t.Title]; ok {
+			l.errAt(t.pos.File, "teams."+t.Name+".title", "title %q is also the title of team %q at %s:%d", t.Title, prev.Name, prev.pos.File, prev.pos.Line)
+			continue
+		}
+		teams[t.Title] = t
+	}
+}
