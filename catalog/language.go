@@ -66,8 +66,8 @@ func (l *loader) validateLanguage(file string) {
 }
 
 // checkTitle reports a title that would not read well where titles are
-// shown: surrounding spaces, control characters (line breaks included), or
-// more than MaxTitleLength characters.
+// shown: surrounding spaces, control characters (line breaks included),
+// template braces, or more than MaxTitleLength characters.
 func (l *loader) checkTitle(file, path, title string) {
 	switch {
 	case title == "":
@@ -75,6 +75,8 @@ func (l *loader) checkTitle(file, path, title string) {
 		l.errAt(file, path, "title %q has surrounding spaces", title)
 	case strings.IndexFunc(title, unicode.IsControl) >= 0:
 		l.errAt(file, path, "title %q holds a control character such as a line break", title)
+	case strings.Contains(title, "{{") || strings.Contains(title, "}}"):
+		l.errAt(file, path, "title %q holds {{ or }}, which alert templates and Grafana legends would expand", title)
 	case utf8.RuneCountInString(title) > MaxTitleLength:
 		l.errAt(file, path, "title is %d characters long, more than %d: put the rest in help", utf8.RuneCountInString(title), MaxTitleLength)
 	}
