@@ -67,7 +67,7 @@ func detailURL(k *catalog.KPI) string {
 
 func detailLink(q kpiQueries) []cog.Builder[dashboard.DashboardLink] {
 	return []cog.Builder[dashboard.DashboardLink]{
-		dashboard.NewDashboardLinkBuilder(fmt.Sprintf(q.t.DetailsOfF, q.k.DisplayTitle())).Url(detailURL(q.k)),
+		dashboard.NewDashboardLinkBuilder(q.named(q.t.DetailsOfF)).Url(detailURL(q.k)),
 	}
 }
 

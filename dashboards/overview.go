@@ -119,7 +119,7 @@ func attainmentGauge(k *catalog.KPI, q kpiQueries) *gauge.PanelBuilder {
 		}
 	}
 	return gauge.NewPanelBuilder().
-		Title(fmt.Sprintf(q.t.VsTargetF, k.DisplayTitle())).
+		Title(q.named(q.t.VsTargetF)).
 		Description(fmt.Sprintf(q.t.AttainmentGaugeDescF, targetText(q))).
 		Datasource(datasource()).
 		WithTarget(instantQuery("A", q.record(catalog.OpAttainment), legend(k, ""))).
@@ -138,7 +138,7 @@ func attainmentGauge(k *catalog.KPI, q kpiQueries) *gauge.PanelBuilder {
 // pacingStat shows the recorded pacing ratio: the value against the share of
 // the target that should have been reached by now in the period.
 func pacingStat(k *catalog.KPI, q kpiQueries) *stat.PanelBuilder {
-	return kpiStat(q, fmt.Sprintf(q.t.PacingStatF, k.DisplayTitle()),
+	return kpiStat(q, q.named(q.t.PacingStatF),
 		fmt.Sprintf(q.t.PacingStatDescF, q.t.Period(k.Period)),
 		q.record(catalog.OpPacing), unitRatio, pacingSteps(k), common.BigValueColorModeValue)
 }

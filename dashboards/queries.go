@@ -57,6 +57,12 @@ func newKPIQueries(c *catalog.Catalog, k *catalog.KPI, matchers []string) kpiQue
 	return kpiQueries{k: k, matchers: matchers, calendar: cal, team: c.TeamTitle(k.Team), t: t}
 }
 
+// named formats a title or sentence about the KPI (format's %[1]s), with
+// the KPI's title set in the language's way.
+func (q kpiQueries) named(format string) string {
+	return q.t.Finish(fmt.Sprintf(format, q.t.Term(q.k.DisplayTitle())))
+}
+
 func (q kpiQueries) sel(name string) string { return selector(name, q.matchers...) }
 
 func (q kpiQueries) value() string           { return q.sel(q.k.MetricName()) }

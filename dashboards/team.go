@@ -115,7 +115,7 @@ func teamDashboard(cat *catalog.Catalog, t *catalog.Team, kpis []*catalog.KPI) *
 	}
 	b := dashboard.NewDashboardBuilder(title).
 		Uid(catalog.DashboardUID(t.Name)).
-		Description(fmt.Sprintf(text.TeamDescF, t.DisplayTitle())).
+		Description(text.Finish(fmt.Sprintf(text.TeamDescF, text.Term(t.DisplayTitle())))).
 		Tags([]string{tag, "team:" + t.Name}).
 		Editable().
 		Time("now-7d", "now").

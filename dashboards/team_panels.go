@@ -67,7 +67,7 @@ func valueSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 // thresholds, as ratios of the target, as bands: exact for every series even
 // when each has its own target.
 func attainmentSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	return series(fmt.Sprintf(q.t.AttainmentF, k.DisplayTitle()),
+	return series(q.named(q.t.AttainmentF),
 		fmt.Sprintf(q.t.AttainmentDescF, targetText(q)),
 		unitRatio).
 		WithTarget(rangeQuery("A", q.record(catalog.OpAttainment), legend(k, ""))).
@@ -78,7 +78,7 @@ func attainmentSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 // pacingSeries compares the value with the share of the target expected by
 // now in the period.
 func pacingSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	return series(fmt.Sprintf(q.t.PacingF, k.DisplayTitle()),
+	return series(q.named(q.t.PacingF),
 		fmt.Sprintf(q.t.PacingDescF, q.t.Period(k.Period)),
 		k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.value(), legend(k, ""))).
@@ -111,7 +111,7 @@ func tableDescription(q kpiQueries) string {
 // attainment and pacing. Clicking a label value filters the dashboard by it.
 func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 	p := table.NewPanelBuilder().
-		Title(fmt.Sprintf(q.t.NowF, k.DisplayTitle())).
+		Title(q.named(q.t.NowF)).
 		Description(tableDescription(q)).
 		Datasource(datasource()).
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{})).
@@ -199,7 +199,7 @@ func healthStat(k *catalog.KPI, q kpiQueries) *stat.PanelBuilder {
 		return dashboard.DynamicConfigValue{Id: "thresholds", Value: dashboard.ThresholdsConfig{Mode: dashboard.ThresholdsModeAbsolute, Steps: s}}
 	}
 	return stat.NewPanelBuilder().
-		Title(fmt.Sprintf(q.t.CollectionF, k.DisplayTitle())).
+		Title(q.named(q.t.CollectionF)).
 		Description(fmt.Sprintf(q.t.HealthDescF, q.t.Span(interval), q.t.Span(maxAge))).
 		Datasource(datasource()).
 		WithTarget(instantQuery("A", q.sourceUp(), q.t.SourceLegend+" {{source}}")).
@@ -234,7 +234,7 @@ func seconds(d time.Duration) float64 { return d.Seconds() }
 
 // errorSeries is the rate of the KPI's collection errors by reason.
 func errorSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	return series(fmt.Sprintf(q.t.ErrorsF, k.DisplayTitle()),
+	return series(q.named(q.t.ErrorsF),
 		q.t.ErrorsDesc,
 		"cps").
 		WithTarget(rangeQuery("A", q.errorRate(), "{{reason}}")).
@@ -248,7 +248,7 @@ func breakdownSeries(k *catalog.KPI, q kpiQueries, label string) *timeseries.Pan
 	if breakdownAgg(k) != "sum" {
 		how = q.t.Mean
 	}
-	return series(fmt.Sprintf(q.t.BreakdownF, k.DisplayTitle(), label, how),
+	return series(q.t.Finish(fmt.Sprintf(q.t.BreakdownF, q.t.Term(k.DisplayTitle()), label, how)),
 		fmt.Sprintf(q.t.BreakdownDescF, label, how),
 		k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.breakdown(label), "{{"+label+"}}"))

@@ -88,8 +88,8 @@ func (x kpiCtx) scrape() time.Duration { return x.c.Alerting.ScrapeInterval.D() 
 // its summary.
 func (x kpiCtx) annotations(summary, description string) map[string]string {
 	a := map[string]string{
-		"summary":       summary,
-		"description":   description,
+		"summary":       x.t.Finish(summary),
+		"description":   x.t.Finish(description),
 		"dashboard_url": x.c.DashboardURL(x.k),
 	}
 	if x.k.RunbookURL != "" {
@@ -102,13 +102,13 @@ func (x kpiCtx) annotations(summary, description string) map[string]string {
 // label values.
 func (x kpiCtx) title() string {
 	if len(x.k.Labels) == 0 {
-		return x.k.DisplayTitle()
+		return x.t.Term(x.k.DisplayTitle())
 	}
 	parts := make([]string, len(x.k.Labels))
 	for i, l := range x.k.Labels {
 		parts[i] = l + "={{ $labels." + l + " }}"
 	}
-	return fmt.Sprintf(x.t.SeriesF, x.k.DisplayTitle(), strings.Join(parts, x.t.LabelSep))
+	return x.t.Term(fmt.Sprintf(x.t.SeriesF, x.k.DisplayTitle(), strings.Join(parts, x.t.LabelSep)))
 }
 
 // queryValue renders, in an alert template, the current value of a KPI-level

@@ -58,7 +58,7 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			For:    md(x.selfFor()),
 			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
-				fmt.Sprintf(x.t.StaleSummaryF, x.k.DisplayTitle(), x.t.Span(maxAge)),
+				fmt.Sprintf(x.t.StaleSummaryF, x.t.Term(x.k.DisplayTitle()), x.t.Span(maxAge)),
 				x.withOwner(fmt.Sprintf(x.t.StaleDescF, x.t.Span(maxAge), x.t.Span(x.interval())))),
 		},
 		{
@@ -67,8 +67,8 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			For:    md(x.errorsWindow()),
 			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
-				fmt.Sprintf(x.t.ErrorsSummaryF, x.k.DisplayTitle()),
-				x.t.Sentences(fmt.Sprintf(x.t.ErrorsDescF, x.k.DisplayTitle(), x.t.Span(x.errorsWindow())), x.t.Owner(x.k.Owner))),
+				fmt.Sprintf(x.t.ErrorsSummaryF, x.t.Term(x.k.DisplayTitle())),
+				x.t.Sentences(fmt.Sprintf(x.t.ErrorsDescF, x.t.Term(x.k.DisplayTitle()), x.t.Span(x.errorsWindow())), x.t.Owner(x.k.Owner))),
 		},
 	}
 }
@@ -108,7 +108,7 @@ func sourceAlerts(c *catalog.Catalog, team string, kpis []*catalog.KPI, forOf ma
 			},
 			Annotations: map[string]string{
 				"summary":       t.SourceDownSummary,
-				"description":   fmt.Sprintf(t.SourceDownDescF, c.TeamTitle(team), t.List(users[s])),
+				"description":   t.Finish(fmt.Sprintf(t.SourceDownDescF, t.Term(c.TeamTitle(team)), t.List(users[s]))),
 				"dashboard_url": c.TeamDashboardURL(team),
 			},
 		})

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"context"
 	"math"
 	"regexp"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/prometheus/common/helpers/templates"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/template"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -102,10 +104,22 @@ func (t *Text) Amount(k *catalog.KPI, f float64) string {
 		return t.Percent(f)
 	case catalog.UnitPercent:
 		return strconv.FormatFloat(f, 'g', -1, 64) + "%"
+	case catalog.UnitBytes:
+		return bytesText(f)
 	case catalog.UnitCount, catalog.UnitScore, "":
 		return t.Number(f)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// bytesText writes bytes as the alert annotations do (1.863GiB), with the
+// function Prometheus's templates have for it.
+func bytesText(f float64) string {
+	s, err := template.NewTemplateExpander(context.Background(), "{{ humanize1024 . }}B", "bytes", f, 0, nil, nil, nil).Expand()
+	if err != nil { // a float always humanizes
+		return strconv.FormatFloat(f, 'g', -1, 64) + "B"
+	}
+	return s
 }
 
 // ValueTemplate returns a Prometheus alert-template snippet that renders the

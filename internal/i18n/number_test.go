@@ -39,6 +39,43 @@ func TestChineseNumbersCountInWanAndYi(t *testing.T) {
 	}
 }
 
+func TestChineseAmountsFollowTheUnit(t *testing.T) {
+	zh := For(catalog.SimplifiedChinese)
+	for _, c := range []struct {
+		k    *catalog.KPI
+		in   float64
+		want string
+	}{
+		{&catalog.KPI{Unit: catalog.UnitBytes}, 2e9, "1.863GiB"},
+		{&catalog.KPI{Unit: catalog.UnitPercent}, 25, "25%"},
+		{&catalog.KPI{Unit: catalog.UnitRatio}, 0.92, "92%"},
+		{&catalog.KPI{Unit: catalog.UnitCurrency, Currency: "cny"}, 5e8, "5亿 CNY"},
+		{&catalog.KPI{Unit: catalog.UnitSeconds}, 1800, "30分钟0秒"},
+	} {
+		if got := zh.Amount(c.k, c.in); got != c.want {
+			t.Errorf("%s %v = %q, want %q", c.k.Unit, c.in, got, c.want)
+		}
+	}
+	if got := For(catalog.English).Amount(&catalog.KPI{Unit: catalog.UnitCurrency, Currency: "EUR"}, 12000000); got != "1.2e+07" {
+		t.Errorf("English amounts stay as the catalog's numbers, got %q", got)
+	}
+}
+
+func TestChineseSetsLatinNamesApart(t *testing.T) {
+	zh, en := For(catalog.SimplifiedChinese), For(catalog.English)
+	for name, want := range map[string]string{"disk_used": " disk_used ", "本月营收": "本月营收", "Gross margin 毛利率": " Gross margin 毛利率", "订单（region=x）": "订单（region=x）"} {
+		if got := zh.Term(name); got != want {
+			t.Errorf("Term(%q) = %q, want %q", name, got, want)
+		}
+		if got := en.Term(name); got != name {
+			t.Errorf("English Term(%q) = %q, want it unchanged", name, got)
+		}
+	}
+	if got, want := zh.Finish("数据源 db，"+zh.Term("ops")+"的指标："+zh.Term("disk_used")), "数据源 db，ops 的指标：disk_used"; got != want {
+		t.Errorf("Finish = %q, want %q", got, want)
+	}
+}
+
 func TestChineseDurationsUseChineseUnits(t *testing.T) {
 	zh := For(catalog.SimplifiedChinese)
 	for in, want := range map[float64]string{7200: "2小时0分钟0秒", 90061: "1天1小时1分钟1秒", 0.5: "500毫秒", 42: "42秒"} {

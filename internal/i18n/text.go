@@ -3,6 +3,8 @@ package i18n
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -154,6 +156,46 @@ func endsWithAny(s, suffixes string) bool {
 		}
 	}
 	return false
+}
+
+// Term sets a name inside a sentence. Chinese puts a space between its own
+// characters and a Latin name (采集 disk_used 持续失败) but none around a
+// Chinese one (采集本月营收持续失败); English leaves the name as it is.
+// A sentence that starts or ends with a padded name is trimmed by whoever
+// writes it out.
+func (t *Text) Term(name string) string {
+	if t.Lang != catalog.SimplifiedChinese || name == "" {
+		return name
+	}
+	latin := func(r byte) bool {
+		return r < utf8.RuneSelf && (unicode.IsLetter(rune(r)) || unicode.IsDigit(rune(r)) || r == '_' || r == ')')
+	}
+	if latin(name[0]) {
+		name = " " + name
+	}
+	if latin(name[len(name)-1]) {
+		name += " "
+	}
+	return name
+}
+
+// fullWidthSpacing drops the spaces Term leaves beside Chinese punctuation,
+// which carries its own space.
+var fullWidthSpacing = func() *strings.Replacer {
+	var pairs []string
+	for _, p := range "，。：；（）、！？" {
+		pairs = append(pairs, " "+string(p), string(p), string(p)+" ", string(p))
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+// Finish readies a sentence or title holding names set by Term: no spaces
+// at its ends, nor beside Chinese punctuation.
+func (t *Text) Finish(s string) string {
+	if t.Lang == catalog.SimplifiedChinese {
+		s = fullWidthSpacing.Replace(s)
+	}
+	return strings.TrimSpace(s)
 }
 
 // Severity names a severity label value in words.
