@@ -367,6 +367,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 		l.validateCompare(ka.kpi, ka.path)
 	}
 	l.checkExportedNames(kpis)
+	l.checkTitlesUnique(kpis)
 	if l.errs.len() > 0 {
 		return nil, l.errs.errors()
 	}

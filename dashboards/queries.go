@@ -1,9 +1,11 @@
 package dashboards
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 )
 
 // Grafana's built-in variables used in queries. Tests substitute them before
@@ -42,11 +44,23 @@ type kpiQueries struct {
 	matchers []string
 	// calendar says where the KPI's period is counted, for descriptions.
 	calendar string
+	// team is the display title of the KPI's team.
+	team string
+	// t is the catalog language's sentences.
+	t *i18n.Text
 }
 
-// calendarText names the calendar and zone a KPI's period is counted in.
-func calendarText(c *catalog.Catalog, k *catalog.KPI) string {
-	return "calendar " + c.CalendarName(k) + ", " + c.CalendarOf(k).Location().String()
+// newKPIQueries are the queries of one KPI, filtered by matchers.
+func newKPIQueries(c *catalog.Catalog, k *catalog.KPI, matchers []string) kpiQueries {
+	t := i18n.For(c.Global.Language)
+	cal := fmt.Sprintf(t.CalendarF, c.CalendarName(k), c.CalendarOf(k).Location().String())
+	return kpiQueries{k: k, matchers: matchers, calendar: cal, team: c.TeamTitle(k.Team), t: t}
+}
+
+// named formats a title or sentence about the KPI (format's %[1]s), with
+// the KPI's title set in the language's way.
+func (q kpiQueries) named(format string) string {
+	return q.t.Finish(fmt.Sprintf(format, q.t.Term(q.k.DisplayTitle())))
 }
 
 func (q kpiQueries) sel(name string) string { return selector(name, q.matchers...) }
@@ -103,7 +117,7 @@ func (q kpiQueries) errorsInRange() string {
 func legend(k *catalog.KPI, prefix string) string {
 	if len(k.Labels) == 0 {
 		if prefix == "" {
-			return k.Name
+			return k.DisplayTitle()
 		}
 		return prefix
 	}

@@ -1,13 +1,14 @@
 package rules
 
 import (
+	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 )
 
 // selfFor is the for duration of alerts on the exporter's own metrics: two
@@ -50,7 +51,6 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 	errs := "sum by (" + catalog.LabelKPI + ", " + catalog.LabelReason + ") (increase(" +
 		x.selfSelector(catalog.SelfErrors) + "[" + w + "])) > 0"
 
-	owner := " Owner: " + x.k.Owner + "."
 	return []rulefmt.Rule{
 		{
 			Alert:  catalog.AlertStale,
@@ -58,9 +58,8 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			For:    md(x.selfFor()),
 			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
-				"No fresh value of "+x.k.Name+" for more than "+durStr(maxAge)+".",
-				x.k.Help+" The exporter has not collected the KPI successfully within its max age of "+
-					durStr(maxAge)+" ("+durStr(x.interval())+" interval), or does not report it at all."+owner),
+				fmt.Sprintf(x.t.StaleSummaryF, x.t.Term(x.k.DisplayTitle()), x.t.Span(maxAge)),
+				x.withOwner(fmt.Sprintf(x.t.StaleDescF, x.t.Span(maxAge), x.t.Span(x.interval())))),
 		},
 		{
 			Alert:  catalog.AlertCollectionErrors,
@@ -68,8 +67,8 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			For:    md(x.errorsWindow()),
 			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
-				"Collecting "+x.k.Name+" keeps failing with {{ $labels.reason }} errors.",
-				"The exporter counted "+x.k.Name+" errors of reason {{ $labels.reason }} in every "+w+" window for "+w+"."+owner),
+				fmt.Sprintf(x.t.ErrorsSummaryF, x.t.Term(x.k.DisplayTitle())),
+				x.t.Sentences(fmt.Sprintf(x.t.ErrorsDescF, x.t.Term(x.k.DisplayTitle()), x.t.Span(x.errorsWindow())), x.t.Owner(x.k.Owner))),
 		},
 	}
 }
@@ -90,10 +89,11 @@ func sourceAlerts(c *catalog.Catalog, team string, kpis []*catalog.KPI, forOf ma
 			if users[s] == nil {
 				order = append(order, s)
 			}
-			users[s] = append(users[s], k.Name)
+			users[s] = append(users[s], k.DisplayTitle())
 		}
 	}
 	out := make([]rulefmt.Rule, 0, len(order))
+	t := i18n.For(c.Global.Language)
 	for _, s := range order {
 		expr := "max by (" + catalog.LabelSource + ") (" + catalog.SelfSourceUp + "{" +
 			catalog.LabelSource + "=" + strconv.Quote(s) + "}) == 0"
@@ -107,9 +107,8 @@ func sourceAlerts(c *catalog.Catalog, team string, kpis []*catalog.KPI, forOf ma
 				catalog.LabelSeverity: catalog.SeverityCritical,
 			},
 			Annotations: map[string]string{
-				"summary": "Source {{ $labels.source }} is down.",
-				"description": "The exporter cannot reach database source {{ $labels.source }}, so these KPIs of team " +
-					team + " are not collected: " + strings.Join(users[s], ", ") + ".",
+				"summary":       t.SourceDownSummary,
+				"description":   t.Finish(fmt.Sprintf(t.SourceDownDescF, t.Term(c.TeamTitle(team)), t.List(users[s]))),
 				"dashboard_url": c.TeamDashboardURL(team),
 			},
 		})
