@@ -120,7 +120,9 @@ func (r KPIResult) NoData() bool { return r.Status == StatusNoData }
 // Team is the review of one team's KPIs.
 type Team struct {
 	Name string
-	KPIs []KPIResult
+	// Title is the team's display title: its title, else its name.
+	Title string
+	KPIs  []KPIResult
 }
 
 // Report is the review of a period.
@@ -141,7 +143,7 @@ const maxContributors = 5
 func Compute(cat *catalog.Catalog, d *Data) *Report {
 	rep := &Report{Window: d.Window, Step: d.Step, Warnings: d.Warnings}
 	for _, team := range cat.OwningTeams() {
-		t := Team{Name: team}
+		t := Team{Name: team, Title: cat.TeamTitle(team)}
 		for _, k := range cat.TeamKPIs(team) {
 			kd := d.KPIs[k.Name]
 			if kd == nil {

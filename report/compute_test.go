@@ -113,6 +113,35 @@ func TestAKPIWithoutDataIsNoDataNeverZero(t *testing.T) {
 	}
 }
 
+func TestTheReviewHeadsTeamsAndKPIsWithTheirTitles(t *testing.T) {
+	w := week()
+	cat, err := catalog.Options{}.Parse("titles.yml", []byte(`
+sources: {db: {driver: sqlite, dsn: x.db}}
+teams: {t: {title: 运营部}}
+kpis:
+  - {name: k, title: 准时交付率, unit: count, team: t, source: db, sql: SELECT 1 AS v, value: v}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Compute(cat, &Data{Window: w, Step: time.Hour, KPIs: map[string]*KPIData{}})
+	md := string(Markdown(rep))
+	for _, want := range []string{"## Team 运营部", "| 准时交付率 |  | no data"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	html, err := HTML(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h2>Team 运营部</h2>", "<td>准时交付率</td>"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
 func TestContributorsShareTheGapAndTheChangeOfASummableKPI(t *testing.T) {
 	w := week()
 	k := testKPI(catalog.UnitCurrency, catalog.HigherIsBetter, "region")

@@ -86,7 +86,7 @@ func better(k *catalog.KPI, change Num) string {
 }
 
 // title is how a KPI is named to a reader.
-func title(k *catalog.KPI) string { return k.Name }
+func title(k *catalog.KPI) string { return k.DisplayTitle() }
 
 // windowText describes the period and the one it is compared with, in the
 // calendar's zone.

@@ -19,7 +19,7 @@ func Markdown(r *Report) []byte {
 		fmt.Fprintf(&b, "> Prometheus warned: %s\n\n", mdCell(w))
 	}
 	for _, t := range r.Teams {
-		fmt.Fprintf(&b, "## Team %s\n\n", t.Name)
+		fmt.Fprintf(&b, "## Team %s\n\n", t.Title)
 		b.WriteString("| KPI | Series | Value | Target | Attainment | Status | In warning | In critical | Previous | Change |\n")
 		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, k := range t.KPIs {
