@@ -69,7 +69,7 @@ func shorten(s string) string {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:maxChangeLabelRunes-1]) + "…"
+	return strings.TrimRight(string(r[:maxChangeLabelRunes-1]), " ") + "…"
 }
 
 // validateChangeLog checks that every entry has a date written YYYY-MM-DD,

@@ -106,6 +106,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, k *catalog.KPI, alerts [
 	if t := k.Target; t != nil && !t.IsConstant() {
 		fmt.Fprintf(b, "\nTarget (column `%s`):\n\n```sql\n%s\n```\n", t.Column, strings.TrimRight(t.SQL, "\n "))
 	}
+	writeHistory(b, k)
 	if len(alerts) == 0 {
 		b.WriteString("\nAlerts: none.\n")
 		return
@@ -198,4 +199,17 @@ func thresholdWords(k *catalog.KPI) string {
 		parts = append(parts, fmt.Sprintf("%s %s %s", x.name, side, level))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// writeHistory lists the KPI's change log, newest first: who changed its
+// definition, who approved the change and why.
+func writeHistory(b *bytes.Buffer, k *catalog.KPI) {
+	if len(k.ChangeLog) == 0 {
+		return
+	}
+	b.WriteString("\nHistory (newest first):\n\n| Date | Changed by | Approved by | Reason |\n| --- | --- | --- | --- |\n")
+	for i := len(k.ChangeLog) - 1; i >= 0; i-- {
+		e := k.ChangeLog[i]
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", e.Date, cellEscaper.Replace(e.Author), cellEscaper.Replace(e.Approver), cellEscaper.Replace(strings.TrimSpace(e.Reason)))
+	}
 }
