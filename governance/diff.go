@@ -70,6 +70,9 @@ type KPIDiff struct {
 	Pos string `json:"pos"`
 	// NewEntries are the change-log entries the new catalog adds.
 	NewEntries []catalog.ChangeEntry `json:"changelog_added,omitempty"`
+	// ChangeLogMissing is set when the definition changed without a new
+	// change-log entry.
+	ChangeLogMissing bool `json:"changelog_missing,omitempty"`
 }
 
 // DefinitionChanged reports whether the KPI's definition hash changed: what
@@ -83,7 +86,7 @@ func (d KPIDiff) DefinitionChanged() bool {
 func (r DiffReport) MissingChangeLog() []KPIDiff {
 	var out []KPIDiff
 	for _, d := range r.KPIs {
-		if d.DefinitionChanged() && len(d.NewEntries) == 0 {
+		if d.ChangeLogMissing {
 			out = append(out, d)
 		}
 	}
@@ -194,6 +197,9 @@ func Diff(old, cur *catalog.Catalog) DiffReport {
 			out = append(out, KPIDiff{Name: n.Name, Team: n.Team, Status: StatusAdded, NewHash: n.DefinitionHash(), Pos: pos(n), NewEntries: n.ChangeLog,
 				Changes: []Change{{Field: "kpi", What: "added", New: n.MetricName(), Impact: ImpactInfo}}})
 		}
+	}
+	for i := range out {
+		out[i].ChangeLogMissing = out[i].DefinitionChanged() && len(out[i].NewEntries) == 0
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return DiffReport{KPIs: out}

@@ -147,6 +147,10 @@ func TestDiffRequireChangelog(t *testing.T) {
 	if code, out, errOut := execCLI(t, "diff", example, ownerOnly, "--require-changelog"); code != exitOK {
 		t.Errorf("an owner change needs no entry: exit %d\n%s%s", code, out, errOut)
 	}
+	_, js, _ := execCLI(t, "diff", example, unlogged, "--output=json")
+	if !strings.Contains(js, `"changelog_missing": true`) || !strings.Contains(js, `"pos": "`) {
+		t.Errorf("the json report does not flag the missing entry:\n%s", js)
+	}
 	_, md, _ = execCLI(t, "diff", example, unlogged, "--require-changelog", "--output=markdown")
 	if !strings.Contains(md, "- [ ] `conversion_rate` (") {
 		t.Errorf("the markdown does not list the missing entry:\n%s", md)
