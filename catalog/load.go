@@ -365,6 +365,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 		l.validateCalendarUse(ka.kpi.file, ka.path+".calendar", ka.kpi.Calendar)
 		l.validateAccrual(ka.kpi, ka.path)
 		l.validateCompare(ka.kpi, ka.path)
+		l.validateChangeLog(ka.kpi, ka.path)
 	}
 	l.checkExportedNames(kpis)
 	l.checkTitlesUnique(kpis)

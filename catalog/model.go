@@ -328,6 +328,10 @@ type KPI struct {
 
 	RunbookURL string `yaml:"runbook_url"`
 
+	// ChangeLog records who changed the KPI's definition, who approved it
+	// and why, oldest entry first (see changelog.go).
+	ChangeLog []ChangeEntry `yaml:"changelog"`
+
 	pos     Position
 	file    string
 	hash    string

@@ -207,7 +207,7 @@ func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	if r.earlier == "" {
 		res, err = RunWindow(ctx, r.k, r.srcs, w)
 	} else {
-		res, err = runValues(ctx, r.k, r.srcs, w)
+		res, err = runValues(ctx, r.k, r.srcs, w, nil)
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil, time.Time{} // stopped by a reload or shutdown

@@ -143,7 +143,7 @@ kpi_exporter_source_up{source="db"} 1
 		t.Fatal(err)
 	}
 	cat := c.Catalog()
-	info := fmt.Sprintf(`kpi_info{definition_hash=%q,direction="higher",group="sales",kpi="revenue",owner="ana@example.com",period="",team="sales",unit="currency"} 1`,
+	info := fmt.Sprintf(`kpi_info{change_approver="",change_author="",change_date="",change_reason="",definition_hash=%q,direction="higher",group="sales",kpi="revenue",owner="ana@example.com",period="",team="sales",unit="currency"} 1`,
 		cat.KPI("revenue").DefinitionHash())
 	if !strings.Contains(body, info) {
 		t.Fatalf("page lacks %s", info)

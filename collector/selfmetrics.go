@@ -26,8 +26,8 @@ func newSelfMetrics(c *Collector) *selfMetrics {
 		runs:         prometheus.NewDesc(catalog.SelfRuns, "Runs of the KPI's SQL.", kpi, nil),
 		errs:         prometheus.NewDesc(catalog.SelfErrors, "Failed runs of the KPI (timeout, connection, query, scan, target) and rows it skipped (null, type, duplicate, cardinality, invalid_label), by reason.", []string{catalog.LabelKPI, catalog.LabelReason}, nil),
 		kpis:         prometheus.NewDesc(catalog.SelfCatalogKPIs, "KPIs in the running catalog.", nil, nil),
-		info: prometheus.NewDesc(catalog.InfoMetric, "Metadata of each KPI; definition_hash changes when what decides its numbers changes.",
-			[]string{catalog.LabelKPI, catalog.LabelTeam, catalog.LabelGroup, catalog.LabelOwner, catalog.LabelUnit, catalog.LabelDirection, catalog.LabelPeriod, catalog.LabelDefinitionHash}, nil),
+		info: prometheus.NewDesc(catalog.InfoMetric, "Metadata of each KPI; definition_hash changes when what decides its numbers changes, and the change_ labels hold its latest change-log entry.",
+			append([]string{catalog.LabelKPI, catalog.LabelTeam, catalog.LabelGroup, catalog.LabelOwner, catalog.LabelUnit, catalog.LabelDirection, catalog.LabelPeriod, catalog.LabelDefinitionHash}, catalog.ChangeLabels...), nil),
 	}
 }
 
@@ -55,7 +55,7 @@ func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
 		st := r.snapshot()
 		name := k.Name
 		ch <- prometheus.MustNewConstMetric(m.info, prometheus.GaugeValue, 1,
-			name, k.Team, k.Group, k.Owner, string(k.Unit), string(k.Direction), string(k.Period), k.DefinitionHash())
+			append([]string{name, k.Team, k.Group, k.Owner, string(k.Unit), string(k.Direction), string(k.Period), k.DefinitionHash()}, k.ChangeLabelValues()...)...)
 		ch <- prometheus.MustNewConstMetric(m.kpiUp, prometheus.GaugeValue, b2f(st.up), name)
 		ls := 0.0
 		if !st.lastSuccess.IsZero() {

@@ -240,7 +240,7 @@ func TestTeamDashboardsAnnotateAlertsAndDefinitionChanges(t *testing.T) {
 			}
 			exprs = append(exprs, a.Expr)
 		}
-		want := []string{alertsFired(team), definitionChanged(team)}
+		want := []string{alertsFired(team), definitionChanged(team), definitionChangedLogged(team)}
 		if !reflect.DeepEqual(exprs, want) {
 			t.Errorf("%s: annotations %q, want %q", f.Path, exprs, want)
 		}

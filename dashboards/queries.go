@@ -142,9 +142,22 @@ func alertsFired(team string) string {
 // and a new one began. Counting distinct hashes, rather than series, keeps
 // several exporter replicas from looking like a change. The result carries
 // the new definition_hash for the annotation text.
+//
+// It selects the KPIs without a change log; definitionChangedLogged those
+// with one, whose annotation says who approved the change and why.
 func definitionChanged(team string) string {
+	return changedDefinition(team, eq(catalog.LabelChangeDate, ""))
+}
+
+// definitionChangedLogged is definitionChanged for the KPIs whose latest
+// change-log entry kpi_info carries: the result holds its change_ labels.
+func definitionChangedLogged(team string) string {
+	return changedDefinition(team, catalog.LabelChangeDate+`!=""`)
+}
+
+func changedDefinition(team, logged string) string {
 	info := selector(catalog.InfoMetric, eq(catalog.LabelTeam, team))
-	return info + " and on (" + catalog.LabelKPI + ") (count by (" + catalog.LabelKPI + ") (count by (" +
+	return selector(catalog.InfoMetric, eq(catalog.LabelTeam, team), logged) + " and on (" + catalog.LabelKPI + ") (count by (" + catalog.LabelKPI + ") (count by (" +
 		catalog.LabelKPI + ", " + catalog.LabelDefinitionHash + ") (last_over_time(" + info +
 		"[" + stepInterval + "]))) > 1)"
 }

@@ -148,6 +148,16 @@ func teamDashboard(cat *catalog.Catalog, t *catalog.Team, kpis []*catalog.KPI) *
 		TextFormat(text.DefinitionChangedText).
 		TagKeys("kpi").
 		UseValueForTime(false))
+	b.Annotation(dashboard.NewAnnotationQueryBuilder().
+		Name("KPI definition changed, with its change log").
+		Datasource(datasource()).
+		Enable(true).
+		IconColor("purple").
+		Expr(definitionChangedLogged(t.Name)).
+		TitleFormat("Definition of {{kpi}} changed").
+		TextFormat("Approved by {{" + catalog.LabelChangeApprover + "}}, changed by {{" + catalog.LabelChangeAuthor + "}} on {{" + catalog.LabelChangeDate + "}}: {{" + catalog.LabelChangeReason + "}} (new definition hash {{definition_hash}}: a jump here may come from the new formula, not the business)").
+		TagKeys("kpi").
+		UseValueForTime(false))
 	teamPanels(cat, kpis, b)
 	return b
 }

@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -64,6 +65,32 @@ type KPIDiff struct {
 	OldHash string   `json:"old_hash,omitempty"`
 	NewHash string   `json:"new_hash,omitempty"`
 	Changes []Change `json:"changes"`
+	// Pos is where the KPI is defined in the new catalog (the old one when
+	// removed), as file:line.
+	Pos string `json:"pos"`
+	// NewEntries are the change-log entries the new catalog adds.
+	NewEntries []catalog.ChangeEntry `json:"changelog_added,omitempty"`
+	// ChangeLogMissing is set when the definition changed without a new
+	// change-log entry.
+	ChangeLogMissing bool `json:"changelog_missing,omitempty"`
+}
+
+// DefinitionChanged reports whether the KPI's definition hash changed: what
+// a governed catalog asks a change-log entry for.
+func (d KPIDiff) DefinitionChanged() bool {
+	return d.OldHash != "" && d.NewHash != "" && d.OldHash != d.NewHash
+}
+
+// MissingChangeLog returns the KPIs whose definition changed without a new
+// change-log entry. A KPI that is added or removed has no change to log.
+func (r DiffReport) MissingChangeLog() []KPIDiff {
+	var out []KPIDiff
+	for _, d := range r.KPIs {
+		if d.ChangeLogMissing {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Impact is the most serious impact among the KPI's changes.
@@ -91,6 +118,9 @@ func rank(i Impact) int {
 // name order.
 type DiffReport struct {
 	KPIs []KPIDiff `json:"kpis"`
+	// RequireChangeLog makes the renderings list the definition changes
+	// that come without a new change-log entry (MissingChangeLog).
+	RequireChangeLog bool `json:"require_changelog,omitempty"`
 }
 
 // Count returns how many changes have the given impact.
@@ -158,22 +188,25 @@ func Diff(old, cur *catalog.Catalog) DiffReport {
 	})
 	for _, o := range removed {
 		if o != nil {
-			out = append(out, KPIDiff{Name: o.Name, Team: o.Team, Status: StatusRemoved, OldHash: o.DefinitionHash(),
+			out = append(out, KPIDiff{Name: o.Name, Team: o.Team, Status: StatusRemoved, OldHash: o.DefinitionHash(), Pos: pos(o),
 				Changes: []Change{{Field: "kpi", What: "removed", Old: o.MetricName(), Impact: ImpactBreaking}}})
 		}
 	}
 	for _, n := range added {
 		if n != nil {
-			out = append(out, KPIDiff{Name: n.Name, Team: n.Team, Status: StatusAdded, NewHash: n.DefinitionHash(),
+			out = append(out, KPIDiff{Name: n.Name, Team: n.Team, Status: StatusAdded, NewHash: n.DefinitionHash(), Pos: pos(n), NewEntries: n.ChangeLog,
 				Changes: []Change{{Field: "kpi", What: "added", New: n.MetricName(), Impact: ImpactInfo}}})
 		}
+	}
+	for i := range out {
+		out[i].ChangeLogMissing = out[i].DefinitionChanged() && len(out[i].NewEntries) == 0
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return DiffReport{KPIs: out}
 }
 
 func diffKPI(oc, nc *catalog.Catalog, o, n *catalog.KPI) KPIDiff {
-	d := KPIDiff{Name: n.Name, Team: n.Team, Status: StatusChanged, OldHash: o.DefinitionHash(), NewHash: n.DefinitionHash()}
+	d := KPIDiff{Name: n.Name, Team: n.Team, Status: StatusChanged, OldHash: o.DefinitionHash(), NewHash: n.DefinitionHash(), Pos: pos(n)}
 	field := func(key, what, ov, nv string, imp Impact) {
 		if ov != nv {
 			d.Changes = append(d.Changes, Change{Field: key, What: what, Old: ov, New: nv, Impact: imp})
@@ -209,7 +242,28 @@ func diffKPI(oc, nc *catalog.Catalog, o, n *catalog.KPI) KPIDiff {
 	field("description", "description changed", o.Description, n.Description, ImpactInfo)
 	field("runbook_url", "runbook changed", o.RunbookURL, n.RunbookURL, ImpactInfo)
 	field("interval", "interval changed", o.Interval.String(), n.Interval.String(), ImpactInfo)
+	d.NewEntries = newEntries(o.ChangeLog, n.ChangeLog)
+	for _, e := range d.NewEntries {
+		d.Changes = append(d.Changes, Change{Field: "changelog", What: "change-log entry added", New: e.String(), Impact: ImpactInfo})
+	}
 	return d
+}
+
+// newEntries are the entries of cur that old does not hold. Entries are
+// matched whole, so an old entry edited in place counts as a new one.
+func newEntries(old, cur []catalog.ChangeEntry) []catalog.ChangeEntry {
+	var out []catalog.ChangeEntry
+	for _, e := range cur {
+		if !slices.Contains(old, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func pos(k *catalog.KPI) string {
+	p := k.Pos()
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
 func setDiff(a, b []string) []string {

@@ -86,3 +86,29 @@ func TestLineDiff(t *testing.T) {
 		t.Errorf("lineDiff = %q, want %q", got, want)
 	}
 }
+
+// Issue 20: a definition change (a changed hash) needs a new change-log
+// entry; metadata changes and log-only changes do not.
+func TestDiffRequiresChangeLogForDefinitionChanges(t *testing.T) {
+	r := Diff(load(t, "testdata/diff/governed_old.yml"), load(t, "testdata/diff/governed_new.yml"))
+	r.RequireChangeLog = true
+	var missing []string
+	for _, d := range r.MissingChangeLog() {
+		missing = append(missing, d.Name+" "+d.Pos)
+	}
+	if got, want := strings.Join(missing, ","), "open_orders testdata/diff/governed_new.yml:27"; got != want {
+		t.Errorf("missing change log = %q, want %q", got, want)
+	}
+	for _, d := range r.KPIs {
+		if d.Name == "revenue" && (len(d.NewEntries) != 1 || d.NewEntries[0].Approver != "cy@example.com") {
+			t.Errorf("revenue's new entries = %+v", d.NewEntries)
+		}
+	}
+	golden(t, "diff/governed.txt", DiffText(r))
+	golden(t, "diff/governed.md", DiffMarkdown(r))
+
+	r.RequireChangeLog = false
+	if txt := string(DiffText(r)); strings.Contains(txt, "without a new change-log entry") {
+		t.Errorf("a report that does not require a change log lists gaps:\n%s", txt)
+	}
+}

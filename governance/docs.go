@@ -116,6 +116,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, t *i18n.Text, k *catalog
 	if tg := k.Target; tg != nil && !tg.IsConstant() {
 		fmt.Fprintf(b, "\n%s\n\n```sql\n%s\n```\n", fmt.Sprintf(t.DocTargetColumnF, tg.Column), strings.TrimRight(tg.SQL, "\n "))
 	}
+	writeHistory(b, k)
 	if len(alerts) == 0 {
 		b.WriteString("\n" + t.DocAlertsNone + "\n")
 		return
@@ -205,4 +206,17 @@ func thresholdWords(t *i18n.Text, k *catalog.KPI) string {
 		parts = append(parts, fmt.Sprintf(t.DocThresholdF, t.Severity(x.severity), t.Side(k.Direction), level))
 	}
 	return strings.Join(parts, t.DocSep)
+}
+
+// writeHistory lists the KPI's change log, newest first: who changed its
+// definition, who approved the change and why.
+func writeHistory(b *bytes.Buffer, k *catalog.KPI) {
+	if len(k.ChangeLog) == 0 {
+		return
+	}
+	b.WriteString("\nHistory (newest first):\n\n| Date | Changed by | Approved by | Reason |\n| --- | --- | --- | --- |\n")
+	for i := len(k.ChangeLog) - 1; i >= 0; i-- {
+		e := k.ChangeLog[i]
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", e.Date, cellEscaper.Replace(e.Author), cellEscaper.Replace(e.Approver), cellEscaper.Replace(strings.TrimSpace(e.Reason)))
+	}
 }
