@@ -43,6 +43,7 @@ func valueSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 		p.WithTarget(rangeQuery("B", q.target(), legend(k, "target"))).
 			OverrideByQuery("B", dashed())
 	}
+	withControl(p, k, q)
 	l, static := valueLevels(k)
 	switch {
 	case !static:
@@ -100,7 +101,7 @@ func tableDescription(k *catalog.KPI) string {
 	if len(k.Compare) > 0 {
 		d += " The change columns compare the value with the same point of the earlier period: +10% is 10% more."
 	}
-	return d + " Click a label value to filter the dashboard by it."
+	return d + controlDescription(k) + " Click a label value to filter the dashboard by it."
 }
 
 // currentTable lists the current value by label dimension with target,
@@ -130,6 +131,7 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 		p.WithTarget(tableQuery(ref, q.record(catalog.ChangeOp(e))))
 		rename["Value #"+ref] = changes[i]
 	}
+	controlColumns(p, k, q, rename)
 	p.Transformations([]dashboard.DataTransformerConfig{
 		{Id: "merge", Options: map[string]any{}},
 		{Id: "organize", Options: map[string]any{
