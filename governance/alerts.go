@@ -2,6 +2,7 @@ package governance
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -66,7 +67,12 @@ func alertWhen(k *catalog.KPI, alert string) string {
 		if t := k.Target; t != nil && t.Source != "" && t.Source != k.Source {
 			srcs = append(srcs, t.Source)
 		}
+		if c := k.Control; c != nil && !slices.Contains(srcs, c.Source) {
+			srcs = append(srcs, c.Source)
+		}
 		return "the database source " + strings.Join(srcs, " or ") + " cannot be reached (one alert per team for all its KPIs on the source)"
+	case catalog.AlertControlMismatch:
+		return fmt.Sprintf("the value and its control on %s differ by more than %s for %s", k.Control.Source, k.ToleranceText(), k.Control.For)
 	case catalog.AlertCollectionErrors:
 		return "collecting the KPI keeps failing (query errors, timeouts, bad rows)"
 	}

@@ -89,6 +89,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, k *catalog.KPI, alerts [
 	row("Thresholds", thresholdWords(k))
 	row("Period", periodWords(k.Period))
 	row("Compared with", compareWords(k))
+	row("Reconciled with", controlWords(cat, k))
 	if len(k.Labels) > 0 {
 		row("Broken down by", strings.Join(k.Labels, ", "))
 	}
@@ -106,6 +107,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, k *catalog.KPI, alerts [
 	if t := k.Target; t != nil && !t.IsConstant() {
 		fmt.Fprintf(b, "\nTarget (column `%s`):\n\n```sql\n%s\n```\n", t.Column, strings.TrimRight(t.SQL, "\n "))
 	}
+	writeControlDoc(b, k)
 	if len(alerts) == 0 {
 		b.WriteString("\nAlerts: none.\n")
 		return
