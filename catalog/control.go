@@ -76,6 +76,9 @@ const (
 	// AlertControlMismatch fires when a KPI and its control disagree
 	// beyond the tolerance.
 	AlertControlMismatch = "KPIControlMismatch"
+	// AlertControlErrors fires when running the control keeps failing, so
+	// that a broken control does not silently stop reconciling.
+	AlertControlErrors = "KPIControlErrors"
 	// SelfControlUp, SelfControlLastSuccess and SelfControlErrors are the
 	// exporter's view of each control query, by kpi (and reason).
 	SelfControlUp          = "kpi_exporter_control_up"

@@ -191,7 +191,7 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 			runners[name] = old
 			continue
 		}
-		cr := newControlRunner(kr, cat, srcs, key, c.clock, c.logger)
+		cr := newControlRunner(k, kr, cat, srcs, key, c.clock, c.logger)
 		runners[name] = cr
 		started = append(started, cr)
 	}

@@ -13,15 +13,15 @@ import (
 // controlKey names a control's runner; no KPI name holds a NUL.
 func controlKey(k *catalog.KPI) string { return k.Name + "\x00control" }
 
-// newControlRunner runs the control query of the KPI that kr runs, on the
-// control's own source and interval, and exports the control value as
+// newControlRunner runs the control query of k, whose own runner is kr (which
+// may run an older, unchanged copy of k), on the control's own source and
+// interval, and exports the control value as
 // ControlMetricName and, for each label set the KPI has a fresh value for,
 // the KPI's value minus the control value as ControlDifferenceMetricName.
 // The difference is taken when the control runs, against the KPI's latest
 // run: the exporter has both results then, and the two series of one page
 // always agree with each other.
-func newControlRunner(kr *runner, cat *catalog.Catalog, srcs map[string]*Source, key string, clock Clock, logger *slog.Logger) *runner {
-	k := kr.k
+func newControlRunner(k *catalog.KPI, kr *runner, cat *catalog.Catalog, srcs map[string]*Source, key string, clock Clock, logger *slog.Logger) *runner {
 	q := k.ControlQuery()
 	r := newRunner(q, cat, srcs, key, clock, logger)
 	r.logger = r.logger.With("control", true)

@@ -1,7 +1,9 @@
 package collector
 
 import (
+	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +116,11 @@ func TestControlAgainstRealEngines(t *testing.T) {
 		if got, _ := sampleOf(samples, diff, "north"); got != 0 {
 			t.Errorf("difference north = %v, want 0", got)
 		}
+		cmd := exec.Command(testdb.RequireBinary(t, "promtool", "prometheus"), "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
 	})
 }
 
@@ -160,6 +167,56 @@ func TestControlFailures(t *testing.T) {
 		}
 		if got, _ := sampleOf(samples, "kpi_revenue_eur", "north"); got != 10 {
 			t.Errorf("kpi_revenue_eur{region=north} = %v, want 10", got)
+		}
+	})
+}
+
+func TestControlReload(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE sales (region TEXT, amount REAL)", "INSERT INTO sales VALUES ('north', 10), ('south', 20)",
+		"CREATE TABLE ledger (region TEXT, amount REAL)", "INSERT INTO ledger VALUES ('north', 10), ('south', 25)")
+	withControl := func(sql string) string {
+		return fmt.Sprintf(strings.Replace(schedCatalog, "    target: 100\n", "    target: 100\n    control:\n      sql: "+sql+"\n      tolerance: {absolute: 1}\n", 1), path)
+	}
+	first := withControl("SELECT region, SUM(amount) AS revenue FROM ledger GROUP BY region")
+	clock := newFakeClock()
+	c := startCollector(t, clock, first)
+	waitFor(t, "the control's first run", func() bool { return controlRunsOf(c, "revenue") == 1 })
+	runner := func(name string) *runner {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.runners[name]
+	}
+	kpi, control := runner("revenue"), runner(controlKey(c.Catalog().KPI("revenue")))
+
+	t.Run("a changed control restarts the control only, and its first page has differences", func(t *testing.T) {
+		if err := c.Apply(context.Background(), loadCatalog(t, withControl("SELECT region, SUM(amount) - 5 AS revenue FROM ledger GROUP BY region"))); err != nil {
+			t.Fatal(err)
+		}
+		if runner("revenue") != kpi {
+			t.Error("the KPI restarted though only its control changed")
+		}
+		if runner(controlKey(c.Catalog().KPI("revenue"))) == control {
+			t.Error("the control kept running its old SQL")
+		}
+		body, _ := scrape(t, c.Handler())
+		samples := parseText(t, []byte(body))
+		if got, _ := sampleOf(samples, "kpi_revenue_control_difference_eur", "south"); got != 0 {
+			t.Errorf("difference south = %v, want 20 - (25 - 5) = 0\n%s", got, body)
+		}
+	})
+	t.Run("a changed KPI restarts its control too", func(t *testing.T) {
+		kpi, control = runner("revenue"), runner(controlKey(c.Catalog().KPI("revenue")))
+		changed := strings.Replace(first, "SUM(amount) AS revenue FROM sales", "SUM(amount) + 0 AS revenue FROM sales", 1)
+		if err := c.Apply(context.Background(), loadCatalog(t, changed)); err != nil {
+			t.Fatal(err)
+		}
+		if runner("revenue") == kpi || runner(controlKey(c.Catalog().KPI("revenue"))) == control {
+			t.Error("the KPI or its control kept its old runner")
+		}
+		body, _ := scrape(t, c.Handler())
+		samples := parseText(t, []byte(body))
+		if got, _ := sampleOf(samples, "kpi_revenue_control_difference_eur", "south"); got != -5 {
+			t.Errorf("difference south = %v, want 20 - 25 = -5\n%s", got, body)
 		}
 	})
 }

@@ -73,6 +73,8 @@ func alertWhen(k *catalog.KPI, alert string) string {
 		return "the database source " + strings.Join(srcs, " or ") + " cannot be reached (one alert per team for all its KPIs on the source)"
 	case catalog.AlertControlMismatch:
 		return fmt.Sprintf("the value and its control on %s differ by more than %s for %s", k.Control.Source, k.ToleranceText(), k.Control.For)
+	case catalog.AlertControlErrors:
+		return "running the control query keeps failing, so the KPI is not reconciled"
 	case catalog.AlertCollectionErrors:
 		return "collecting the KPI keeps failing (query errors, timeouts, bad rows)"
 	}

@@ -44,11 +44,31 @@ func (x kpiCtx) controlAlerts() []rulefmt.Rule {
 		", beyond the tolerance of " + x.k.ToleranceText() + "."
 	desc := x.k.Help + " The control query on source " + ct.Source + " should return the same value for each label set; they have disagreed by more than " +
 		x.k.ToleranceText() + " for " + ct.For.String() + ". Owner: " + x.k.Owner + "."
+	w := durStr(x.errorsWindow())
+	errs := "sum by (" + catalog.LabelKPI + ", " + catalog.LabelReason + ") (increase(" +
+		x.selfSelector(catalog.SelfControlErrors) + "[" + w + "])) > 0"
 	return []rulefmt.Rule{{
 		Alert:       catalog.AlertControlMismatch,
 		Expr:        x.controlExpr(),
 		For:         md(ct.For.D()),
 		Labels:      x.alertLabels(catalog.SeverityWarning),
 		Annotations: x.annotations(summary, desc),
+	}, {
+		Alert:  catalog.AlertControlErrors,
+		Expr:   errs,
+		For:    md(x.errorsWindow()),
+		Labels: x.controlErrorLabels(),
+		Annotations: x.annotations(
+			"Running the control of "+x.k.Name+" keeps failing with {{ $labels.reason }} errors, so it is not reconciled.",
+			"The exporter counted errors of reason {{ $labels.reason }} running the control query of "+x.k.Name+" on source "+ct.Source+
+				" in every "+w+" window for "+w+"; until it runs again, "+catalog.AlertControlMismatch+" cannot fire. Owner: "+x.k.Owner+"."),
 	}}
+}
+
+// controlErrorLabels carry the control's source, so that its outage alert
+// inhibits the control's errors as it does the KPI's (alertmanager.go).
+func (x kpiCtx) controlErrorLabels() map[string]string {
+	l := x.alertLabels(catalog.SeverityWarning)
+	l[catalog.LabelSource] = x.k.Control.Source
+	return l
 }
