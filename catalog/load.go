@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -366,6 +367,7 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 		l.validateAccrual(ka.kpi, ka.path)
 		l.validateCompare(ka.kpi, ka.path)
 		l.validateChangeLog(ka.kpi, ka.path)
+		l.validateControl(ka.kpi, ka.path)
 	}
 	l.checkExportedNames(kpis)
 	l.checkTitlesUnique(kpis)
@@ -405,7 +407,7 @@ func (l *loader) checkExportedNames(kpis []kpiAt) {
 			l.errAt(k.file, ka.path+".name", "name %q is reserved for the exporter's own metrics", k.Name)
 			continue
 		}
-		for _, n := range append([]string{k.MetricName(), k.TargetMetricName()}, k.CompareMetricNames()...) {
+		for _, n := range slices.Concat([]string{k.MetricName(), k.TargetMetricName()}, k.CompareMetricNames(), k.controlMetricNames()) {
 			if prev, ok := owner[n]; ok && prev != k {
 				l.errAt(k.file, ka.path+".name", "exported series %s would collide with KPI %q", n, prev.Name)
 				break

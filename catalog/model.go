@@ -325,6 +325,8 @@ type KPI struct {
 	// when a period and a target exist).
 	Forecast *bool    `yaml:"forecast"`
 	Anomaly  *Anomaly `yaml:"anomaly"`
+	// Control reconciles the KPI with a second query (control.go).
+	Control *Control `yaml:"control"`
 
 	RunbookURL string `yaml:"runbook_url"`
 

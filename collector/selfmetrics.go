@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -11,6 +13,8 @@ type selfMetrics struct {
 	c *Collector
 
 	sourceUp, kpiUp, lastSuccess, lastDuration, series, stale, runs, errs, kpis, info *prometheus.Desc
+	// controlUp, controlLast and controlErrs are the same for control queries.
+	controlUp, controlLast, controlErrs *prometheus.Desc
 }
 
 func newSelfMetrics(c *Collector) *selfMetrics {
@@ -28,11 +32,14 @@ func newSelfMetrics(c *Collector) *selfMetrics {
 		kpis:         prometheus.NewDesc(catalog.SelfCatalogKPIs, "KPIs in the running catalog.", nil, nil),
 		info: prometheus.NewDesc(catalog.InfoMetric, "Metadata of each KPI; definition_hash changes when what decides its numbers changes, and the change_ labels hold its latest change-log entry.",
 			append([]string{catalog.LabelKPI, catalog.LabelTeam, catalog.LabelGroup, catalog.LabelOwner, catalog.LabelUnit, catalog.LabelDirection, catalog.LabelPeriod, catalog.LabelDefinitionHash}, catalog.ChangeLabels...), nil),
+		controlUp:   prometheus.NewDesc(catalog.SelfControlUp, "Whether the last run of the KPI's control query succeeded (1) or not (0).", kpi, nil),
+		controlLast: prometheus.NewDesc(catalog.SelfControlLastSuccess, "Unix time of the last successful run of the KPI's control query (0 before the first).", kpi, nil),
+		controlErrs: prometheus.NewDesc(catalog.SelfControlErrors, "Failed runs of the KPI's control query and rows it skipped, by reason.", []string{catalog.LabelKPI, catalog.LabelReason}, nil),
 	}
 }
 
 func (m *selfMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.sourceUp, m.kpiUp, m.lastSuccess, m.lastDuration, m.series, m.stale, m.runs, m.errs, m.kpis, m.info} {
+	for _, d := range []*prometheus.Desc{m.sourceUp, m.kpiUp, m.lastSuccess, m.lastDuration, m.series, m.stale, m.runs, m.errs, m.kpis, m.info, m.controlUp, m.controlLast, m.controlErrs} {
 		ch <- d
 	}
 }
@@ -57,11 +64,7 @@ func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.info, prometheus.GaugeValue, 1,
 			append([]string{name, k.Team, k.Group, k.Owner, string(k.Unit), string(k.Direction), string(k.Period), k.DefinitionHash()}, k.ChangeLabelValues()...)...)
 		ch <- prometheus.MustNewConstMetric(m.kpiUp, prometheus.GaugeValue, b2f(st.up), name)
-		ls := 0.0
-		if !st.lastSuccess.IsZero() {
-			ls = float64(st.lastSuccess.UnixNano()) / 1e9
-		}
-		ch <- prometheus.MustNewConstMetric(m.lastSuccess, prometheus.GaugeValue, ls, name)
+		ch <- prometheus.MustNewConstMetric(m.lastSuccess, prometheus.GaugeValue, unixOf(st.lastSuccess), name)
 		ch <- prometheus.MustNewConstMetric(m.lastDuration, prometheus.GaugeValue, st.lastDuration.Seconds(), name)
 		ch <- prometheus.MustNewConstMetric(m.series, prometheus.GaugeValue, float64(st.series), name)
 		ch <- prometheus.MustNewConstMetric(m.stale, prometheus.GaugeValue, b2f(r.stale(st, now)), name)
@@ -70,6 +73,22 @@ func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(m.errs, prometheus.CounterValue, float64(st.errors[reason]), name, reason)
 		}
 	}
+	for _, r := range v.controls {
+		st := r.snapshot()
+		ch <- prometheus.MustNewConstMetric(m.controlUp, prometheus.GaugeValue, b2f(st.up), r.k.Name)
+		ch <- prometheus.MustNewConstMetric(m.controlLast, prometheus.GaugeValue, unixOf(st.lastSuccess), r.k.Name)
+		for _, reason := range catalog.Reasons {
+			ch <- prometheus.MustNewConstMetric(m.controlErrs, prometheus.CounterValue, float64(st.errors[reason]), r.k.Name, reason)
+		}
+	}
+}
+
+// unixOf is t in Unix seconds, 0 for the zero time.
+func unixOf(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
 }
 
 func b2f(b bool) float64 {

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -83,15 +84,17 @@ func breakdownAgg(k *catalog.KPI) string {
 	return "avg"
 }
 
-// sources are the sources a KPI reads: its own and its target's.
+// sources are the sources a KPI reads: its own, its target's and its
+// control's, in name order.
 func sources(k *catalog.KPI) []string {
 	out := []string{k.Source}
 	if k.Target != nil && k.Target.Source != "" && k.Target.Source != k.Source {
 		out = append(out, k.Target.Source)
-		if out[1] < out[0] {
-			out[0], out[1] = out[1], out[0]
-		}
 	}
+	if k.Control != nil && !slices.Contains(out, k.Control.Source) {
+		out = append(out, k.Control.Source)
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -149,13 +149,13 @@ func teamDashboard(cat *catalog.Catalog, t *catalog.Team, kpis []*catalog.KPI) *
 		TagKeys("kpi").
 		UseValueForTime(false))
 	b.Annotation(dashboard.NewAnnotationQueryBuilder().
-		Name("KPI definition changed, with its change log").
+		Name(text.DefinitionLogged).
 		Datasource(datasource()).
 		Enable(true).
 		IconColor("purple").
 		Expr(definitionChangedLogged(t.Name)).
-		TitleFormat("Definition of {{kpi}} changed").
-		TextFormat("Approved by {{" + catalog.LabelChangeApprover + "}}, changed by {{" + catalog.LabelChangeAuthor + "}} on {{" + catalog.LabelChangeDate + "}}: {{" + catalog.LabelChangeReason + "}} (new definition hash {{definition_hash}}: a jump here may come from the new formula, not the business)").
+		TitleFormat(text.DefinitionChangedTitle).
+		TextFormat(fmt.Sprintf(text.DefinitionLoggedTextF, catalog.LabelChangeApprover, catalog.LabelChangeAuthor, catalog.LabelChangeDate, catalog.LabelChangeReason)).
 		TagKeys("kpi").
 		UseValueForTime(false))
 	teamPanels(cat, kpis, b)

@@ -44,6 +44,7 @@ func valueSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 		p.WithTarget(rangeQuery("B", q.target(), legend(k, q.t.LegendTarget))).
 			OverrideByQuery("B", dashed())
 	}
+	withControl(p, k, q)
 	l, static := valueLevels(k)
 	switch {
 	case !static:
@@ -104,7 +105,7 @@ func tableDescription(q kpiQueries) string {
 	if len(q.k.Compare) > 0 {
 		d = append(d, q.t.TableCompareDesc)
 	}
-	return q.t.Sentences(append(d, q.t.TableFilterDesc)...)
+	return q.t.Sentences(append(d, controlDescription(q.t, q.k), q.t.TableFilterDesc)...)
 }
 
 // currentTable lists the current value by label dimension with target,
@@ -135,6 +136,7 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 		p.WithTarget(tableQuery(ref, q.record(catalog.ChangeOp(e))))
 		rename["Value #"+ref] = changes[i]
 	}
+	controlColumns(p, k, q, rename)
 	p.Transformations([]dashboard.DataTransformerConfig{
 		{Id: "merge", Options: map[string]any{}},
 		{Id: "organize", Options: map[string]any{

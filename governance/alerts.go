@@ -3,6 +3,7 @@ package governance
 import (
 	"fmt"
 	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
@@ -64,7 +65,14 @@ func alertWhen(t *i18n.Text, k *catalog.KPI, alert string) string {
 		if tg := k.Target; tg != nil && tg.Source != "" && tg.Source != k.Source {
 			srcs = append(srcs, tg.Source)
 		}
+		if c := k.Control; c != nil && !slices.Contains(srcs, c.Source) {
+			srcs = append(srcs, c.Source)
+		}
 		return fmt.Sprintf(t.WhenSourceDownF, strings.Join(srcs, t.DocOr))
+	case catalog.AlertControlMismatch:
+		return fmt.Sprintf(t.WhenControlMismatchF, k.Control.Source, t.Tolerance(k), t.Span(k.Control.For.D()))
+	case catalog.AlertControlErrors:
+		return t.WhenControlErrors
 	case catalog.AlertCollectionErrors:
 		return t.WhenErrors
 	}

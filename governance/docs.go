@@ -99,6 +99,7 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, t *i18n.Text, k *catalog
 	row(t.DocThresholds, thresholdWords(t, k))
 	row(t.DocPeriod, periodWords(t, k.Period))
 	row(t.DocCompared, compareWords(t, k))
+	row(t.DocReconciled, controlWords(t, cat, k))
 	if len(k.Labels) > 0 {
 		row(t.DocBrokenDown, strings.Join(k.Labels, ", "))
 	}
@@ -116,7 +117,8 @@ func writeKPIDoc(b *bytes.Buffer, cat *catalog.Catalog, t *i18n.Text, k *catalog
 	if tg := k.Target; tg != nil && !tg.IsConstant() {
 		fmt.Fprintf(b, "\n%s\n\n```sql\n%s\n```\n", fmt.Sprintf(t.DocTargetColumnF, tg.Column), strings.TrimRight(tg.SQL, "\n "))
 	}
-	writeHistory(b, k)
+	writeHistory(b, t, k)
+	writeControlDoc(b, t, k)
 	if len(alerts) == 0 {
 		b.WriteString("\n" + t.DocAlertsNone + "\n")
 		return
@@ -210,11 +212,12 @@ func thresholdWords(t *i18n.Text, k *catalog.KPI) string {
 
 // writeHistory lists the KPI's change log, newest first: who changed its
 // definition, who approved the change and why.
-func writeHistory(b *bytes.Buffer, k *catalog.KPI) {
+func writeHistory(b *bytes.Buffer, t *i18n.Text, k *catalog.KPI) {
 	if len(k.ChangeLog) == 0 {
 		return
 	}
-	b.WriteString("\nHistory (newest first):\n\n| Date | Changed by | Approved by | Reason |\n| --- | --- | --- | --- |\n")
+	c := t.DocHistoryCols
+	fmt.Fprintf(b, "\n%s\n\n| %s | %s | %s | %s |\n| --- | --- | --- | --- |\n", t.DocHistory, c[0], c[1], c[2], c[3])
 	for i := len(k.ChangeLog) - 1; i >= 0; i-- {
 		e := k.ChangeLog[i]
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", e.Date, cellEscaper.Replace(e.Author), cellEscaper.Replace(e.Approver), cellEscaper.Replace(strings.TrimSpace(e.Reason)))

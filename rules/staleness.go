@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,11 +21,14 @@ func (x kpiCtx) selfFor() time.Duration { return maxDur(2*x.interval(), 2*x.scra
 // but errors that keep coming do.
 func (x kpiCtx) errorsWindow() time.Duration { return maxDur(3*x.interval(), 5*x.scrape()) }
 
-// sources are the sources the KPI's value and target come from.
+// sources are the sources the KPI's value, target and control come from.
 func (x kpiCtx) sources() []string {
 	s := []string{x.k.Source}
 	if t := x.k.Target; t != nil && t.Source != "" && t.Source != x.k.Source {
 		s = append(s, t.Source)
+	}
+	if ct := x.k.Control; ct != nil && !slices.Contains(s, ct.Source) {
+		s = append(s, ct.Source)
 	}
 	return s
 }

@@ -119,4 +119,22 @@ var chinese = Text{
 	WhenErrors:        "采集该 KPI 持续失败（查询错误、超时、坏行）",
 	WhenOther:         "见生成的规则",
 	DocOr:             " 或 ",
+
+	ControlSummaryF:       "%[1]s为 %[2]s，但数据源 %[3]s 上的核对查询为 %[4]s：差额 %[5]s，超出允许偏差（%[6]s）。",
+	ControlDescF:          "数据源 %[1]s 上的核对查询应对每组标签返回相同的值；两者之差超出允许偏差（%[2]s）已持续 %[3]s。",
+	ControlErrorsSummaryF: "%[1]s的核对查询持续失败，原因：{{ $labels.reason }}，因此无法核对。",
+	ControlErrorsDescF:    "在 %[2]s内的每个 %[2]s窗口中，导出器都记录到数据源 %[1]s 上核对查询的 {{ $labels.reason }} 错误；恢复运行之前，%[3]s 无法触发。",
+	LegendControl:         "核对值", ColDifference: "差额",
+	ControlTableDescF:    "核对值列为数据源 %[1]s 上的核对查询结果；差额为数值减核对值，允许偏差为%[2]s。",
+	OfControlF:           "核对值的 %[1]s",
+	WhenControlMismatchF: "数值与数据源 %[1]s 上的核对值之差超出允许偏差（%[2]s）并持续 %[3]s",
+	WhenControlErrors:    "核对查询持续失败，无法核对该 KPI",
+	DocReconciled:        "核对",
+	DocControlF:          "数据源 %[1]s 上的核对查询（见下），每 %[2]s运行一次，允许偏差为%[3]s；导出为 `%[4]s`，数值减核对值的差额导出为 `%[5]s`",
+	DocControlSQLF:       "核对查询（列 `%[1]s`，数据源 `%[2]s`）：",
+
+	DefinitionLogged:      "KPI 定义变更（含变更记录）",
+	DefinitionLoggedTextF: "由 {{%[2]s}} 于 {{%[3]s}} 变更，{{%[1]s}} 批准：{{%[4]s}}（新的定义哈希 {{definition_hash}}：此处的跳变可能来自新公式，而非业务变化）",
+	DocHistory:            "变更记录（最新在前）：",
+	DocHistoryCols:        [4]string{"日期", "变更人", "批准人", "原因"},
 }

@@ -119,4 +119,22 @@ var english = Text{
 	WhenErrors:        "collecting the KPI keeps failing (query errors, timeouts, bad rows)",
 	WhenOther:         "see the generated rules",
 	DocOr:             " or ",
+
+	ControlSummaryF:       "%[1]s is %[2]s, but its control on source %[3]s says %[4]s: a difference of %[5]s, beyond the tolerance of %[6]s.",
+	ControlDescF:          "The control query on source %[1]s should return the same value for each label set; they have disagreed by more than %[2]s for %[3]s.",
+	ControlErrorsSummaryF: "Running the control of %[1]s keeps failing with {{ $labels.reason }} errors, so it is not reconciled.",
+	ControlErrorsDescF:    "The exporter counted errors of reason {{ $labels.reason }} running the control query on source %[1]s in every %[2]s window for %[2]s; until it runs again, %[3]s cannot fire.",
+	LegendControl:         "control", ColDifference: "difference",
+	ControlTableDescF:    "The control column is the control query on source %[1]s; difference is value minus control, allowed within %[2]s.",
+	OfControlF:           "%[1]s of the control",
+	WhenControlMismatchF: "the value and its control on %[1]s differ by more than %[2]s for %[3]s",
+	WhenControlErrors:    "running the control query keeps failing, so the KPI is not reconciled",
+	DocReconciled:        "Reconciled with",
+	DocControlF:          "the control query on %[1]s (below), every %[2]s, within %[3]s; exported as `%[4]s` and the difference value minus control as `%[5]s`",
+	DocControlSQLF:       "Control (column `%[1]s`, on `%[2]s`):",
+
+	DefinitionLogged:      "KPI definition changed, with its change log",
+	DefinitionLoggedTextF: "Approved by {{%[1]s}}, changed by {{%[2]s}} on {{%[3]s}}: {{%[4]s}} (new definition hash {{definition_hash}}: a jump here may come from the new formula, not the business)",
+	DocHistory:            "History (newest first):",
+	DocHistoryCols:        [4]string{"Date", "Changed by", "Approved by", "Reason"},
 }

@@ -104,6 +104,45 @@ type Text struct {
 	// SourceDown: sources (joined by DocOr).
 	WhenThresholdF, WhenForecastF, WhenAnomalyF, WhenStaleF, WhenSourceDownF string
 	WhenErrors, WhenOther, DocOr, DocOfTargetByNowF                          string
+
+	// Reconciliation with a control query. ControlSummaryF: title, value,
+	// source, control value, difference, tolerance. ControlDescF: source,
+	// tolerance, for. ControlErrorsSummaryF: title. ControlErrorsDescF:
+	// source, window, alert name.
+	ControlSummaryF, ControlDescF, ControlErrorsSummaryF, ControlErrorsDescF string
+	// LegendControl, ColDifference; ControlTableDescF: source, tolerance.
+	LegendControl, ColDifference, ControlTableDescF string
+	// OfControlF: a relative tolerance.
+	OfControlF string
+	// WhenControlMismatchF: source, tolerance, for.
+	WhenControlMismatchF, WhenControlErrors string
+	// DocReconciled; DocControlF: source, interval, tolerance, control
+	// metric, difference metric. DocControlSQLF: value column, source.
+	DocReconciled, DocControlF, DocControlSQLF string
+
+	// Change log. DefinitionLogged is the annotation's name;
+	// DefinitionLoggedTextF a Grafana format: approver, author, date, reason
+	// labels. DocHistory heads the dictionary's table, whose columns are
+	// DocHistoryCols.
+	DefinitionLogged, DefinitionLoggedTextF string
+	DocHistory                              string
+	DocHistoryCols                          [4]string
+}
+
+// Tolerance renders a control's tolerance: "±100 EUR" in the KPI's
+// currency, or a share of the control.
+func (t *Text) Tolerance(k *catalog.KPI) string {
+	c := k.Control
+	if c == nil {
+		return ""
+	}
+	switch {
+	case c.Tolerance.Relative != nil:
+		return fmt.Sprintf(t.OfControlF, c.Tolerance.String())
+	case k.Unit == catalog.UnitCurrency:
+		return c.Tolerance.String() + " " + k.Currency
+	}
+	return c.Tolerance.String()
 }
 
 // For returns the sentences of a catalog language; English for any other.
