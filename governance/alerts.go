@@ -2,8 +2,8 @@ package governance
 
 import (
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"

@@ -73,6 +73,10 @@ type KPIDiff struct {
 	// ChangeLogMissing is set when the definition changed without a new
 	// change-log entry.
 	ChangeLogMissing bool `json:"changelog_missing,omitempty"`
+	// ChangeLogRewritten is set when entries of the old change log were
+	// edited or removed: the log is append-only, and an edited entry is not
+	// a new one.
+	ChangeLogRewritten bool `json:"changelog_rewritten,omitempty"`
 }
 
 // DefinitionChanged reports whether the KPI's definition hash changed: what
@@ -82,11 +86,12 @@ func (d KPIDiff) DefinitionChanged() bool {
 }
 
 // MissingChangeLog returns the KPIs whose definition changed without a new
-// change-log entry. A KPI that is added or removed has no change to log.
+// change-log entry, or whose earlier entries were edited or removed. A KPI
+// that is added or removed has no change to log.
 func (r DiffReport) MissingChangeLog() []KPIDiff {
 	var out []KPIDiff
 	for _, d := range r.KPIs {
-		if d.ChangeLogMissing {
+		if d.ChangeLogMissing || d.ChangeLogRewritten {
 			out = append(out, d)
 		}
 	}
@@ -238,27 +243,58 @@ func diffKPI(oc, nc *catalog.Catalog, o, n *catalog.KPI) KPIDiff {
 	if o.Group != o.Team || n.Group != n.Team { // the group defaults to the team
 		field("group", "group changed", o.Group, n.Group, ImpactInfo)
 	}
+	field("title", "title changed", o.Title, n.Title, ImpactInfo)
 	field("help", "help changed", o.Help, n.Help, ImpactInfo)
 	field("description", "description changed", o.Description, n.Description, ImpactInfo)
 	field("runbook_url", "runbook changed", o.RunbookURL, n.RunbookURL, ImpactInfo)
 	field("interval", "interval changed", o.Interval.String(), n.Interval.String(), ImpactInfo)
-	d.NewEntries = newEntries(o.ChangeLog, n.ChangeLog)
+	// The control does not decide the KPI's numbers (it is not in the
+	// definition hash), but a reviewer wants to see it change.
+	field("control", "control changed", controlString(oc, o), controlString(nc, n), ImpactInfo)
+	d.NewEntries, d.ChangeLogRewritten = newEntries(o.ChangeLog, n.ChangeLog)
 	for _, e := range d.NewEntries {
 		d.Changes = append(d.Changes, Change{Field: "changelog", What: "change-log entry added", New: e.String(), Impact: ImpactInfo})
+	}
+	if d.ChangeLogRewritten {
+		d.Changes = append(d.Changes, Change{Field: "changelog", What: "earlier change-log entries edited or removed", Impact: ImpactInfo})
 	}
 	return d
 }
 
-// newEntries are the entries of cur that old does not hold. Entries are
-// matched whole, so an old entry edited in place counts as a new one.
-func newEntries(old, cur []catalog.ChangeEntry) []catalog.ChangeEntry {
-	var out []catalog.ChangeEntry
-	for _, e := range cur {
-		if !slices.Contains(old, e) {
-			out = append(out, e)
+// newEntries are the entries appended to the change log: those of cur
+// after the old log, which must be its beginning. When it is not, earlier
+// entries were edited or removed (rewritten), and only the entries after
+// the part both logs share that old does not hold count as new: editing an
+// old entry does not log a new change.
+func newEntries(old, cur []catalog.ChangeEntry) (added []catalog.ChangeEntry, rewritten bool) {
+	shared := 0
+	for shared < len(old) && shared < len(cur) && old[shared] == cur[shared] {
+		shared++
+	}
+	rewritten = shared < len(old)
+	for _, e := range cur[shared:] {
+		if !slices.Contains(old, e) && (!rewritten || !editedFrom(old[shared:], e)) {
+			added = append(added, e)
 		}
 	}
-	return out
+	return added, rewritten
+}
+
+// editedFrom reports whether e is one of the old entries with only its
+// author, approver or reason changed: the same date in the same place is an
+// edit, not a new entry.
+func editedFrom(old []catalog.ChangeEntry, e catalog.ChangeEntry) bool {
+	return slices.ContainsFunc(old, func(o catalog.ChangeEntry) bool { return o.Date == e.Date })
+}
+
+// controlString is what decides a control's verdict: its source, its SQL
+// (comments and whitespace aside), value column and tolerance.
+func controlString(c *catalog.Catalog, k *catalog.KPI) string {
+	ct := k.Control
+	if ct == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s (column %s, within %s, for %s)", ct.Source, c.NormalizedSQL(k.ControlQuery()), ct.Value, k.ToleranceText(), ct.For)
 }
 
 func pos(k *catalog.KPI) string {

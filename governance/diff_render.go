@@ -56,7 +56,7 @@ func DiffText(r DiffReport) []byte {
 	if missing := r.missing(); len(missing) > 0 {
 		fmt.Fprintf(&b, "\n%s without a new change-log entry:\n", definitionChanges(len(missing)))
 		for _, d := range missing {
-			fmt.Fprintf(&b, "%s: kpi %s: %s without a new changelog entry (date, author, approver, reason)\n", d.Pos, d.Name, hashes(d))
+			fmt.Fprintf(&b, "%s: kpi %s: %s\n", d.Pos, d.Name, d.ChangeLogProblem())
 		}
 	}
 	return b.Bytes()
@@ -67,6 +67,20 @@ func definitionChanges(n int) string {
 		return "1 definition change"
 	}
 	return fmt.Sprintf("%d definition changes", n)
+}
+
+// ChangeLogProblem says why the KPI fails a required change log: its
+// definition changed without a new entry, or its earlier entries were
+// edited or removed.
+func (d KPIDiff) ChangeLogProblem() string {
+	var p []string
+	if d.ChangeLogMissing {
+		p = append(p, "the definition changed ("+d.OldHash+" -> "+d.NewHash+") without a new changelog entry (date, author, approver, reason)")
+	}
+	if d.ChangeLogRewritten {
+		p = append(p, "earlier changelog entries were edited or removed; the change log is append-only")
+	}
+	return strings.Join(p, "; ")
 }
 
 // missing is MissingChangeLog when the report requires a change log.
@@ -112,7 +126,11 @@ func DiffMarkdown(r DiffReport) []byte {
 	if missing := r.missing(); len(missing) > 0 {
 		fmt.Fprintf(&b, "**%s without a change-log entry.** Add one (date, author, approver, reason) under `changelog` of:\n\n", definitionChanges(len(missing)))
 		for _, d := range missing {
-			fmt.Fprintf(&b, "- [ ] `%s` (%s)\n", d.Name, cell(d.Pos))
+			fmt.Fprintf(&b, "- [ ] `%s` (%s)", d.Name, cell(d.Pos))
+			if d.ChangeLogRewritten {
+				b.WriteString(": restore its earlier entries, the change log is append-only")
+			}
+			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 	}

@@ -74,7 +74,7 @@ func (d *diffCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 	missing := r.MissingChangeLog()
 	if *d.requireLog && len(missing) > 0 {
 		for _, k := range missing {
-			fmt.Fprintf(stderr, "%s: kpi %s: the definition changed (%s -> %s) without a new changelog entry\n", k.Pos, k.Name, k.OldHash, k.NewHash)
+			fmt.Fprintf(stderr, "%s: kpi %s: %s\n", k.Pos, k.Name, k.ChangeLogProblem())
 		}
 		return exitFailure
 	}

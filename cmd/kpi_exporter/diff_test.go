@@ -134,7 +134,7 @@ func TestDiffRequireChangelog(t *testing.T) {
 	ownerOnly := editedExample(t, t.TempDir(), "    owner: tom.becker@example.com\n", "    owner: new-lead@example.com\n")
 
 	code, out, errOut := execCLI(t, "diff", example, unlogged, "--require-changelog")
-	if code != exitFailure || !regexp.MustCompile(`(?m)^\S+/catalog\.yml:\d+: kpi conversion_rate: the definition changed \(\w+ -> \w+\) without a new changelog entry$`).MatchString(errOut) {
+	if code != exitFailure || !regexp.MustCompile(`(?m)^\S+/catalog\.yml:\d+: kpi conversion_rate: the definition changed \(\w+ -> \w+\) without a new changelog entry \(date, author, approver, reason\)$`).MatchString(errOut) {
 		t.Errorf("a definition change without an entry: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, _, _ := execCLI(t, "diff", example, unlogged); code != exitOK {
