@@ -84,6 +84,14 @@ const (
 	SelfControlUp          = "kpi_exporter_control_up"
 	SelfControlLastSuccess = "kpi_exporter_control_last_success_timestamp_seconds"
 	SelfControlErrors      = "kpi_exporter_control_errors_total"
+	// SelfCompareUp, SelfCompareLastSuccess and SelfCompareErrors are the
+	// exporter's view of each comparison (the KPI's SQL over an earlier
+	// period), by kpi and compare (and reason).
+	SelfCompareUp          = "kpi_exporter_compare_up"
+	SelfCompareLastSuccess = "kpi_exporter_compare_last_success_timestamp_seconds"
+	SelfCompareErrors      = "kpi_exporter_compare_errors_total"
+	// LabelCompare names the earlier period of a comparison's self-metrics.
+	LabelCompare = "compare"
 )
 
 // ControlMetricName is the exported gauge of the control value, with the

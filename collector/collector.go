@@ -54,8 +54,8 @@ type Collector struct {
 type view struct {
 	cat     *catalog.Catalog
 	runners []*runner // in KPI name order
-	// compares run the KPIs' comparisons; they have no self-metrics of
-	// their own.
+	// compares run the KPIs' comparisons, with self-metrics by kpi and
+	// compare.
 	compares []*runner
 	// controls run the KPIs' control queries, in KPI name order.
 	controls []*runner

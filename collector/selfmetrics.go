@@ -15,10 +15,13 @@ type selfMetrics struct {
 	sourceUp, kpiUp, lastSuccess, lastDuration, series, stale, runs, errs, kpis, info *prometheus.Desc
 	// controlUp, controlLast and controlErrs are the same for control queries.
 	controlUp, controlLast, controlErrs *prometheus.Desc
+	// compareUp, compareLast and compareErrs are the same for comparisons.
+	compareUp, compareLast, compareErrs *prometheus.Desc
 }
 
 func newSelfMetrics(c *Collector) *selfMetrics {
 	kpi := []string{catalog.LabelKPI}
+	compare := []string{catalog.LabelKPI, catalog.LabelCompare}
 	return &selfMetrics{
 		c:            c,
 		sourceUp:     prometheus.NewDesc(catalog.SelfSourceUp, "Whether the last attempt to reach the source succeeded (1) or not (0).", []string{catalog.LabelSource}, nil),
@@ -35,11 +38,14 @@ func newSelfMetrics(c *Collector) *selfMetrics {
 		controlUp:   prometheus.NewDesc(catalog.SelfControlUp, "Whether the last run of the KPI's control query succeeded (1) or not (0).", kpi, nil),
 		controlLast: prometheus.NewDesc(catalog.SelfControlLastSuccess, "Unix time of the last successful run of the KPI's control query (0 before the first).", kpi, nil),
 		controlErrs: prometheus.NewDesc(catalog.SelfControlErrors, "Failed runs of the KPI's control query and rows it skipped, by reason.", []string{catalog.LabelKPI, catalog.LabelReason}, nil),
+		compareUp:   prometheus.NewDesc(catalog.SelfCompareUp, "Whether the last run of the KPI's SQL over the earlier period succeeded (1) or not (0).", compare, nil),
+		compareLast: prometheus.NewDesc(catalog.SelfCompareLastSuccess, "Unix time of the last successful run of the KPI's SQL over the earlier period (0 before the first).", compare, nil),
+		compareErrs: prometheus.NewDesc(catalog.SelfCompareErrors, "Failed runs of the KPI's SQL over the earlier period and rows it skipped, by reason.", append(compare, catalog.LabelReason), nil),
 	}
 }
 
 func (m *selfMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.sourceUp, m.kpiUp, m.lastSuccess, m.lastDuration, m.series, m.stale, m.runs, m.errs, m.kpis, m.info, m.controlUp, m.controlLast, m.controlErrs} {
+	for _, d := range []*prometheus.Desc{m.sourceUp, m.kpiUp, m.lastSuccess, m.lastDuration, m.series, m.stale, m.runs, m.errs, m.kpis, m.info, m.controlUp, m.controlLast, m.controlErrs, m.compareUp, m.compareLast, m.compareErrs} {
 		ch <- d
 	}
 }
@@ -79,6 +85,14 @@ func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.controlLast, prometheus.GaugeValue, unixOf(st.lastSuccess), r.k.Name)
 		for _, reason := range catalog.Reasons {
 			ch <- prometheus.MustNewConstMetric(m.controlErrs, prometheus.CounterValue, float64(st.errors[reason]), r.k.Name, reason)
+		}
+	}
+	for _, r := range v.compares {
+		st, e := r.snapshot(), string(r.earlier)
+		ch <- prometheus.MustNewConstMetric(m.compareUp, prometheus.GaugeValue, b2f(st.up), r.k.Name, e)
+		ch <- prometheus.MustNewConstMetric(m.compareLast, prometheus.GaugeValue, unixOf(st.lastSuccess), r.k.Name, e)
+		for _, reason := range catalog.Reasons {
+			ch <- prometheus.MustNewConstMetric(m.compareErrs, prometheus.CounterValue, float64(st.errors[reason]), r.k.Name, e, reason)
 		}
 	}
 }
