@@ -78,6 +78,7 @@ func setDefaults(c *Catalog) {
 			setIfZero(&an.StdDevs, DefaultAnomalyStdDevs)
 			setIfZero(&an.For, 2*k.Interval)
 		}
+		setControlDefaults(c, k)
 	}
 }
 

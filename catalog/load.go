@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -210,48 +211,9 @@ func (l *loader) parse(file string, data []byte) {
 			l.cat.Alerting = *doc.Alerting
 		}
 	}
-	for _, name := range sortedKeys(doc.Sources) {
-		s := doc.Sources[name]
-		path := "sources." + name
-		if s == nil {
-			if !l.errs.at(file, path) {
-				l.errs.add(Error{Pos: pos(path), Path: path, Msg: "empty source"})
-			}
-			continue
-		}
-		s.Name, s.pos = name, pos(path)
-		if prev, ok := l.sources[name]; ok {
-			l.errs.add(Error{Pos: s.pos, Path: path, Msg: fmt.Sprintf("source %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
-			continue
-		}
-		l.sources[name] = s
-	}
-	for _, name := range sortedKeys(doc.Calendars) {
-		c := doc.Calendars[name]
-		path := "calendars." + name
-		if c == nil {
-			c = &Calendar{}
-		}
-		c.Name, c.pos = name, pos(path)
-		if prev, ok := l.calendars[name]; ok {
-			l.errs.add(Error{Pos: c.pos, Path: path, Msg: fmt.Sprintf("calendar %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
-			continue
-		}
-		l.calendars[name] = c
-	}
-	for _, name := range sortedKeys(doc.Teams) {
-		t := doc.Teams[name]
-		path := "teams." + name
-		if t == nil {
-			t = &Team{}
-		}
-		t.Name, t.pos = name, pos(path)
-		if prev, ok := l.teams[name]; ok {
-			l.errs.add(Error{Pos: t.pos, Path: path, Msg: fmt.Sprintf("team %q is already defined at %s:%d", name, prev.pos.File, prev.pos.Line)})
-			continue
-		}
-		l.teams[name] = t
-	}
+	mergeNamed(l, file, "source", doc.Sources, l.sources, pos, false)
+	mergeNamed(l, file, "calendar", doc.Calendars, l.calendars, pos, true)
+	mergeNamed(l, file, "team", doc.Teams, l.teams, pos, true)
 	for i, k := range doc.KPIs {
 		path := fmt.Sprintf("kpis[%d]", i)
 		if k == nil {
@@ -262,6 +224,49 @@ func (l *loader) parse(file string, data []byte) {
 		}
 		k.file, k.pos = file, pos(path)
 		l.kpis = append(l.kpis, kpiAt{kpi: k, path: path})
+	}
+}
+
+// named is a catalog entry defined under its name in a map section
+// (sources, calendars, teams).
+type named interface {
+	place(name string, at Position)
+	Pos() Position
+}
+
+func (s *Source) place(name string, at Position)   { s.Name, s.pos = name, at }
+func (c *Calendar) place(name string, at Position) { c.Name, c.pos = name, at }
+
+// Pos is where the calendar is defined.
+func (c *Calendar) Pos() Position              { return c.pos }
+func (t *Team) place(name string, at Position) { t.Name, t.pos = name, at }
+
+// mergeNamed adds one file's entries of the section of kind into the
+// catalog's, refusing a name another file (or document) defined before.
+// An entry written without a body is an empty one when emptyOK, an error
+// otherwise.
+func mergeNamed[T any, P interface {
+	*T
+	named
+}](l *loader, file, kind string, from, into map[string]P, pos func(string) Position, emptyOK bool) {
+	for _, name := range sortedKeys(from) {
+		v, path := from[name], kind+"s."+name
+		if v == nil {
+			if !emptyOK {
+				if !l.errs.at(file, path) {
+					l.errs.add(Error{Pos: pos(path), Path: path, Msg: "empty " + kind})
+				}
+				continue
+			}
+			v = new(T)
+		}
+		v.place(name, pos(path))
+		if prev, ok := into[name]; ok {
+			at := prev.Pos()
+			l.errs.add(Error{Pos: v.Pos(), Path: path, Msg: fmt.Sprintf("%s %q is already defined at %s:%d", kind, name, at.File, at.Line)})
+			continue
+		}
+		into[name] = v
 	}
 }
 
@@ -361,8 +366,11 @@ func (l *loader) finish(files []string) (*Catalog, error) {
 		l.validateCalendarUse(ka.kpi.file, ka.path+".calendar", ka.kpi.Calendar)
 		l.validateAccrual(ka.kpi, ka.path)
 		l.validateCompare(ka.kpi, ka.path)
+		l.validateChangeLog(ka.kpi, ka.path)
+		l.validateControl(ka.kpi, ka.path)
 	}
 	l.checkExportedNames(kpis)
+	l.checkTitlesUnique(kpis)
 	if l.errs.len() > 0 {
 		return nil, l.errs.errors()
 	}
@@ -399,7 +407,7 @@ func (l *loader) checkExportedNames(kpis []kpiAt) {
 			l.errAt(k.file, ka.path+".name", "name %q is reserved for the exporter's own metrics", k.Name)
 			continue
 		}
-		for _, n := range append([]string{k.MetricName(), k.TargetMetricName()}, k.CompareMetricNames()...) {
+		for _, n := range slices.Concat([]string{k.MetricName(), k.TargetMetricName()}, k.CompareMetricNames(), k.controlMetricNames()) {
 			if prev, ok := owner[n]; ok && prev != k {
 				l.errAt(k.file, ka.path+".name", "exported series %s would collide with KPI %q", n, prev.Name)
 				break

@@ -251,19 +251,45 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+func writeFile(t *testing.T, dir, name, s string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDuplicateKPIAcrossFiles(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, s string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, s string) { writeFile(t, dir, name, s) }
 	write("a.yml", "sources:\n  db: {driver: sqlite, dsn: x.db}\nkpis:\n  - {name: k, help: h, unit: count, team: t, source: db, sql: SELECT 1, value: v}\n")
 	write("b.yaml", "kpis:\n  - {name: k, help: h, unit: count, team: t, source: db, sql: SELECT 1, value: v}\n")
 	_, err := Load(dir)
 	want := filepath.Join(dir, "b.yaml") + ":2: kpis[0].name: KPI \"k\" is already defined at " + filepath.Join(dir, "a.yml") + ":4"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestSourcesTeamsAndCalendarsAreDefinedOnce(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) { writeFile(t, dir, name, s) }
+	write("a.yml", "calendars:\n  cn: {timezone: Asia/Shanghai}\nsources:\n  db: {driver: sqlite, dsn: x.db}\nteams:\n  t:\nkpis:\n  - {name: k, help: h, unit: count, team: t, source: db, sql: SELECT 1, value: v}\n")
+	write("b.yml", "calendars:\n  cn:\nsources:\n  db: {driver: sqlite, dsn: y.db}\n  empty:\nteams:\n  t: {description: again}\n")
+	_, err := Load(dir)
+	a, b := filepath.Join(dir, "a.yml"), filepath.Join(dir, "b.yml")
+	want := []string{
+		b + ":2: calendars.cn: calendar \"cn\" is already defined at " + a + ":2",
+		b + ":4: sources.db: source \"db\" is already defined at " + a + ":4",
+		b + ":5: sources.empty: empty source",
+		b + ":7: teams.t: team \"t\" is already defined at " + a + ":6",
+	}
+	if err == nil {
+		t.Fatal("loaded a catalog that defines a source, a team and a calendar twice")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("the errors lack %q:\n%v", w, err)
+		}
 	}
 }
 

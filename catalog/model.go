@@ -85,6 +85,9 @@ type Global struct {
 	// Calendar names the calendar periods are counted in, unless a KPI
 	// names its own; UTC when empty.
 	Calendar string `yaml:"calendar"`
+	// Language is the language of everything the generators write for
+	// people: alert annotations, dashboards and the KPI dictionary.
+	Language Language `yaml:"language"`
 }
 
 // Alerting holds what the Alertmanager generator needs beyond the teams.
@@ -161,7 +164,9 @@ func (s *Source) Pos() Position { return s.pos }
 
 // Team is a group of people who own KPIs and receive their alerts.
 type Team struct {
-	Name        string `yaml:"-"`
+	Name string `yaml:"-"`
+	// Title is the team's display name, in any script; Name when empty.
+	Title       string `yaml:"title"`
 	Description string `yaml:"description"`
 	// Notify receives warnings (and criticals when OnCall is empty):
 	// email, chat or webhooks.
@@ -183,6 +188,14 @@ type Team struct {
 
 // Pos is where the team is defined.
 func (t *Team) Pos() Position { return t.pos }
+
+// DisplayTitle is what people read for the team: its title, else its name.
+func (t *Team) DisplayTitle() string {
+	if t.Title != "" {
+		return t.Title
+	}
+	return t.Name
+}
 
 // Receivers are notification targets. Secrets are only ever given as files.
 type Receivers struct {
@@ -268,7 +281,10 @@ const (
 
 // KPI is one key performance indicator: its SQL, what it means and who owns it.
 type KPI struct {
-	Name        string `yaml:"name"`
+	Name string `yaml:"name"`
+	// Title is the KPI's display name, in any script; Name when empty.
+	// Metric names, label values and alert names keep Name.
+	Title       string `yaml:"title"`
 	Help        string `yaml:"help"`
 	Description string `yaml:"description"`
 	Unit        Unit   `yaml:"unit"`
@@ -309,8 +325,14 @@ type KPI struct {
 	// when a period and a target exist).
 	Forecast *bool    `yaml:"forecast"`
 	Anomaly  *Anomaly `yaml:"anomaly"`
+	// Control reconciles the KPI with a second query (control.go).
+	Control *Control `yaml:"control"`
 
 	RunbookURL string `yaml:"runbook_url"`
+
+	// ChangeLog records who changed the KPI's definition, who approved it
+	// and why, oldest entry first (see changelog.go).
+	ChangeLog []ChangeEntry `yaml:"changelog"`
 
 	pos     Position
 	file    string
@@ -324,6 +346,14 @@ type KPI struct {
 
 // Pos is where the KPI is defined.
 func (k *KPI) Pos() Position { return k.pos }
+
+// DisplayTitle is what people read for the KPI: its title, else its name.
+func (k *KPI) DisplayTitle() string {
+	if k.Title != "" {
+		return k.Title
+	}
+	return k.Name
+}
 
 // DefinitionHash is a short hash of everything that decides the KPI's numbers
 // (source, SQL with comments and whitespace ignored, labels, value column,

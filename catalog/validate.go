@@ -35,6 +35,7 @@ func (l *loader) validateGlobal(file string) {
 	for _, name := range sortedKeys(g.Labels) {
 		l.checkLabelName(file, "global.labels."+name, name)
 	}
+	l.validateLanguage(file)
 }
 
 func (l *loader) validateAlerting() {
@@ -98,6 +99,7 @@ func (l *loader) validateTeam(t *Team) {
 	if !teamNameRE.MatchString(t.Name) {
 		l.errAt(file, path, "team name %q must be lower case letters, digits, _ or -", t.Name)
 	}
+	l.checkTitle(file, path+".title", t.Title)
 	l.validateReceivers(file, path+".notify", t.Notify)
 	l.validateReceivers(file, path+".oncall", t.OnCall)
 	// Alertmanager sends e-mail only through the catalog's SMTP settings.
@@ -194,6 +196,7 @@ func (l *loader) validateKPI(k *KPI, path string) {
 	if req("name", k.Name) && !nameRE.MatchString(k.Name) {
 		l.errAt(file, path+".name", "name %q must be snake_case: lower case letters, digits and _", k.Name)
 	}
+	l.checkTitle(file, path+".title", k.Title)
 	req("team", k.Team)
 	req("sql", k.SQL)
 	if req("source", k.Source) {

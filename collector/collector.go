@@ -54,9 +54,11 @@ type Collector struct {
 type view struct {
 	cat     *catalog.Catalog
 	runners []*runner // in KPI name order
-	// compares run the KPIs' comparisons; they have no self-metrics of
-	// their own.
+	// compares run the KPIs' comparisons, with self-metrics by kpi and
+	// compare.
 	compares []*runner
+	// controls run the KPIs' control queries, in KPI name order.
+	controls []*runner
 	sources  []*Source // in source name order
 }
 
@@ -177,6 +179,22 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 			started = append(started, cr)
 		}
 	}
+	for _, k := range cat.KPIs {
+		q := k.ControlQuery()
+		if q == nil {
+			continue
+		}
+		kr := runners[k.Name]
+		srcs := map[string]*Source{q.Source: sources[q.Source]}
+		name, key := controlKey(k), kr.key+"\x00control\x00"+q.Value+"\x00"+runKey(cat, q, srcs)
+		if old, ok := c.runners[name]; ok && old.key == key {
+			runners[name] = old
+			continue
+		}
+		cr := newControlRunner(k, kr, cat, srcs, key, c.clock, c.logger)
+		runners[name] = cr
+		started = append(started, cr)
+	}
 	for name, old := range c.runners {
 		if runners[name] != old {
 			stopped = append(stopped, old)
@@ -210,6 +228,9 @@ func (c *Collector) Apply(ctx context.Context, cat *catalog.Catalog) error {
 		v.runners = append(v.runners, runners[k.Name])
 		for _, e := range k.Compare {
 			v.compares = append(v.compares, runners[compareKey(k, e)])
+		}
+		if k.Control != nil {
+			v.controls = append(v.controls, runners[controlKey(k)])
 		}
 	}
 	for _, s := range cat.Sources {
@@ -260,8 +281,8 @@ func (c *Collector) Close() error {
 // freshPages returns the pages a scrape at now serves, in KPI name order.
 func (c *Collector) freshPages(now time.Time) []*cachedPage {
 	v := c.view.Load()
-	out := make([]*cachedPage, 0, len(v.runners)+len(v.compares))
-	for _, rs := range [][]*runner{v.runners, v.compares} {
+	out := make([]*cachedPage, 0, len(v.runners)+len(v.compares)+len(v.controls))
+	for _, rs := range [][]*runner{v.runners, v.compares, v.controls} {
 		for _, r := range rs {
 			if p := r.freshPage(now); p != nil {
 				out = append(out, p)

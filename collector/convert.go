@@ -120,6 +120,36 @@ type rowReader struct {
 	labels  []labelHolder
 	value   valueHolder
 	dest    []any // one per column, pointing at a holder or a discard
+	// raw holds each column of the current row as the driver returned it,
+	// after keepRaw: what explain shows.
+	raw []any
+}
+
+// keepRaw makes the reader keep each column's value as the driver returned
+// it, in raw, before the holders convert it.
+func (r *rowReader) keepRaw() {
+	r.raw = make([]any, len(r.dest))
+	for i, d := range r.dest {
+		r.dest[i] = &rawScanner{into: d, raw: &r.raw[i]}
+	}
+}
+
+// rawScanner keeps a copy of the driver's value and hands it on to the
+// column's holder.
+type rawScanner struct {
+	into any // a sql.Scanner, or a *any that discards
+	raw  *any
+}
+
+func (s *rawScanner) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		src = string(b) // copied: the driver reuses its buffer
+	}
+	*s.raw = src
+	if sc, ok := s.into.(sql.Scanner); ok {
+		return sc.Scan(src)
+	}
+	return nil
 }
 
 // newRowReader maps the KPI's label and value columns onto the result's
@@ -213,15 +243,27 @@ func (r *rowReader) labelValues() []string {
 // the joined form is unambiguous.
 func labelKey(labels []string) string { return strings.Join(labels, "\xff") }
 
+// rowHook hears what a run does: the query as bound, and what the
+// conversion did with each row (skipped names the reason, "" for a row
+// that became a series). Explain sets one; the exporter runs without.
+type rowHook struct {
+	query  func(target bool, text string, names []string, args []any)
+	row    func(r *rowReader, skipped string)
+	target func(r *rowReader, skipped string)
+}
+
 // convertRows reads every row of a KPI query into res: the first row of each
 // label set is kept, up to max_series; the others are counted by reason.
-func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
+func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result, hook *rowHook) error {
 	r, err := newRowReader(rows, k.Labels, k.Value)
 	if r != nil {
 		res.Columns = r.columns
 	}
 	if err != nil {
 		return err
+	}
+	if hook != nil {
+		r.keepRaw()
 	}
 	st := &res.Stats
 	seen := map[string]struct{}{}
@@ -234,29 +276,34 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
 			break
 		}
 		st.Rows++
+		skipped := ""
 		switch {
 		case r.value.kind == valueNull:
 			st.Nulls++
-			continue
+			skipped = catalog.ReasonNull
 		case r.value.kind == valueNotNumber:
 			st.NonNumeric++
-			continue
+			skipped = catalog.ReasonType
 		case r.invalidLabel():
 			st.InvalidLabels++
-			continue
+			skipped = catalog.ReasonInvalidLabel
+		default:
+			labels := r.labelValues()
+			key := labelKey(labels)
+			if _, dup := seen[key]; dup {
+				st.Duplicates++
+				skipped = catalog.ReasonDuplicate
+			} else if len(res.Series) >= k.MaxSeries {
+				st.OverLimit++
+				skipped = catalog.ReasonCardinality
+			} else {
+				seen[key] = struct{}{}
+				res.Series = append(res.Series, Series{Labels: labels, Value: r.value.v})
+			}
 		}
-		labels := r.labelValues()
-		key := labelKey(labels)
-		if _, dup := seen[key]; dup {
-			st.Duplicates++
-			continue
+		if hook != nil {
+			hook.row(r, skipped)
 		}
-		if len(res.Series) >= k.MaxSeries {
-			st.OverLimit++
-			continue
-		}
-		seen[key] = struct{}{}
-		res.Series = append(res.Series, Series{Labels: labels, Value: r.value.v})
 	}
 	st.Exported = len(res.Series)
 	return nil
@@ -264,10 +311,13 @@ func convertRows(rows *sql.Rows, k *catalog.KPI, res *Result) error {
 
 // convertTargets reads target SQL rows into a map from label set to target.
 // NULL, non-numeric, invalid and repeated rows are skipped and counted.
-func convertTargets(rows *sql.Rows, k *catalog.KPI, st *Stats) (map[string]float64, error) {
+func convertTargets(rows *sql.Rows, k *catalog.KPI, st *Stats, hook *rowHook) (map[string]float64, error) {
 	r, err := newRowReader(rows, k.Labels, k.Target.Column)
 	if err != nil {
 		return nil, err
+	}
+	if hook != nil {
+		r.keepRaw()
 	}
 	targets := map[string]float64{}
 	for {
@@ -279,16 +329,28 @@ func convertTargets(rows *sql.Rows, k *catalog.KPI, st *Stats) (map[string]float
 			return targets, nil
 		}
 		st.TargetRows++
-		if r.value.kind != valueOK || r.invalidLabel() {
-			st.TargetSkipped++
-			continue
+		skipped := ""
+		switch {
+		case r.value.kind == valueNull:
+			skipped = catalog.ReasonNull
+		case r.value.kind == valueNotNumber:
+			skipped = catalog.ReasonType
+		case r.invalidLabel():
+			skipped = catalog.ReasonInvalidLabel
+		default:
+			key := labelKey(r.labelValues())
+			if _, dup := targets[key]; dup {
+				skipped = catalog.ReasonDuplicate
+			} else {
+				targets[key] = r.value.v
+			}
 		}
-		key := labelKey(r.labelValues())
-		if _, dup := targets[key]; dup {
+		if skipped != "" {
 			st.TargetSkipped++
-			continue
 		}
-		targets[key] = r.value.v
+		if hook != nil {
+			hook.target(r, skipped)
+		}
 	}
 }
 

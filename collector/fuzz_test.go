@@ -119,7 +119,7 @@ func FuzzConvertRows(f *testing.F) {
 		defer rows.Close()
 		k := &catalog.KPI{Name: "k", Labels: []string{"region"}, Value: "v", MaxSeries: int(maxSeries%8) + 1}
 		var res Result
-		if err := convertRows(rows, k, &res); err != nil {
+		if err := convertRows(rows, k, &res, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := rows.Err(); err != nil {

@@ -77,13 +77,20 @@ func (w Window) value(name string, driver catalog.Driver) any {
 // returns the values of window w in their order, as the exporter passes
 // them to the driver.
 func Bind(sql string, driver catalog.Driver, w Window) (string, []any) {
+	text, _, args := bindNamed(sql, driver, w)
+	return text, args
+}
+
+// bindNamed is Bind that also returns the parameters' names, in the order
+// of their values.
+func bindNamed(sql string, driver catalog.Driver, w Window) (string, []string, []any) {
 	if !strings.Contains(sql, ":") {
-		return sql, nil
+		return sql, nil, nil
 	}
 	text, names := sqltext.Bind(sql, catalog.SQLDialect(driver))
 	args := make([]any, len(names))
 	for i, n := range names {
 		args[i] = w.value(n, driver)
 	}
-	return text, args
+	return text, names, args
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpi-exporter/kpi_exporter/calendar"
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 func mustZone(t testing.TB, name string) *time.Location {
@@ -342,23 +343,64 @@ kpis:
 	body, _ := scrape(t, c.Handler())
 	samples := parseText(t, []byte(body))
 	for metric, want := range map[string]float64{
-		`kpi_events_mtd{kind="all"}`:                 1,          // Jan 1 00:00 .. 02:10 UTC
-		`kpi_events_mtd_previous_period{kind="all"}`: 2,          // Dec 1 00:00 .. 02:10
-		`kpi_events_mtd_previous_year{kind="all"}`:   0,          // Jan 1 2025
-		`kpi_events_mtd_target{kind="all"}`:          31 * 86400, // the target SQL gets the parameters too
+		`kpi_events_mtd{kind="all"}`:                                                                     1,          // Jan 1 00:00 .. 02:10 UTC
+		`kpi_events_mtd_previous_period{kind="all"}`:                                                     2,          // Dec 1 00:00 .. 02:10
+		`kpi_events_mtd_previous_year{kind="all"}`:                                                       0,          // Jan 1 2025
+		`kpi_events_mtd_target{kind="all"}`:                                                              31 * 86400, // the target SQL gets the parameters too
+		`kpi_exporter_compare_up{compare="previous_period", kpi="events_mtd"}`:                           1,
+		`kpi_exporter_compare_up{compare="previous_year", kpi="events_mtd"}`:                             1,
+		`kpi_exporter_compare_last_success_timestamp_seconds{compare="previous_year", kpi="events_mtd"}`: float64(clock.Now().Unix()),
+		`kpi_exporter_compare_errors_total{compare="previous_period", kpi="events_mtd", reason="query"}`: 0,
 	} {
 		if s, ok := samples[metric]; !ok || float64(s.Value) != want {
 			t.Errorf("%s = %v, want %v", metric, s, want)
 		}
 	}
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool is not installed (Debian package prometheus)")
-	}
-	cmd := exec.Command(promtool, "check", "metrics")
+	cmd := exec.Command(testdb.RequireBinary(t, "promtool", "prometheus"), "check", "metrics")
 	cmd.Stdin = strings.NewReader(body)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestAFailingComparisonShowsInItsSelfMetrics: the SQL fails over earlier
+// periods only (SQLite's abs overflows at run time), so the KPI is up while
+// its comparison is down and counts its errors.
+func TestAFailingComparisonShowsInItsSelfMetrics(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE events (ts INTEGER)")
+	cat := loadCatalog(t, fmt.Sprintf(`
+sources:
+  db: {driver: sqlite, dsn: %q}
+kpis:
+  - {name: events_mtd, unit: count, team: t, source: db, period: month, value: v, interval: 1m,
+     compare: [previous_period], compare_interval: 10m, target: 10,
+     sql: "SELECT CASE WHEN :period_start_unix < 1767225600 THEN abs(-9223372036854775807 - 1) ELSE 1 END AS v"}
+`, path))
+	clock := newFakeClock()
+	clock.now = time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)
+	c := New(Options{Clock: clock})
+	defer c.Close()
+	if err := c.Apply(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first runs", func() bool {
+		return runsOf(c, "events_mtd") == 1 && compareRuns(c, "events_mtd", calendar.PreviousPeriod) == 1
+	})
+	body, _ := scrape(t, c.Handler())
+	samples := parseText(t, []byte(body))
+	for metric, want := range map[string]float64{
+		`kpi_events_mtd`:                        1,
+		`kpi_exporter_kpi_up{kpi="events_mtd"}`: 1,
+		`kpi_exporter_compare_up{compare="previous_period", kpi="events_mtd"}`:                             0,
+		`kpi_exporter_compare_last_success_timestamp_seconds{compare="previous_period", kpi="events_mtd"}`: 0,
+		`kpi_exporter_compare_errors_total{compare="previous_period", kpi="events_mtd", reason="query"}`:   1,
+	} {
+		if s, ok := samples[metric]; !ok || float64(s.Value) != want {
+			t.Errorf("%s = %v, want %v", metric, s, want)
+		}
+	}
+	if _, ok := samples["kpi_events_mtd_previous_period"]; ok {
+		t.Error("the failed comparison exported a value")
 	}
 }
 

@@ -21,8 +21,13 @@ func RunOnce(ctx context.Context, cat *catalog.Catalog, k *catalog.KPI, srcs map
 
 // RunWindow is RunOnce with the period parameters of window w.
 func RunWindow(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window) (*Result, error) {
+	return runWindow(ctx, k, srcs, w, nil)
+}
+
+// runWindow is RunWindow, telling hook, if not nil, what it does.
+func runWindow(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window, hook *rowHook) (*Result, error) {
 	start := time.Now()
-	res, err := runValues(ctx, k, srcs, w)
+	res, err := runValues(ctx, k, srcs, w, hook)
 	if err != nil {
 		return res, err
 	}
@@ -32,7 +37,7 @@ func RunWindow(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w W
 				res.Series[i].Target, res.Series[i].HasTarget = t.Value, true
 			}
 		} else {
-			res.TargetErr = runTarget(ctx, k, srcs, w, res)
+			res.TargetErr = runTarget(ctx, k, srcs, w, res, hook)
 		}
 	}
 	res.Stats.Duration = time.Since(start)
@@ -41,15 +46,18 @@ func RunWindow(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w W
 
 // runValues runs the KPI's own SQL over window w, without its target: what
 // a comparison runs.
-func runValues(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window) (*Result, error) {
+func runValues(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window, hook *rowHook) (*Result, error) {
 	src := srcs[k.Source]
 	if src == nil {
 		return nil, &RunError{Reason: catalog.ReasonConnection, msg: fmt.Sprintf("source %q is not open", k.Source)}
 	}
 	res := &Result{}
-	query, args := Bind(k.SQL, src.cfg.Driver, w)
+	query, names, args := bindNamed(k.SQL, src.cfg.Driver, w)
+	if hook != nil {
+		hook.query(false, query, names, args)
+	}
 	err := src.query(ctx, query, args, k.Timeout.D(), func(rows *sql.Rows) error {
-		return runErrorFor(src, convertRows(rows, k, res))
+		return runErrorFor(src, convertRows(rows, k, res, hook))
 	})
 	if err != nil {
 		return res, fmt.Errorf("query kpi %q on source %q: %w", k.Name, k.Source, err)
@@ -72,17 +80,20 @@ func runErrorFor(src *Source, err error) error {
 	return src.fail(reason, "convert rows", err)
 }
 
-func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window, res *Result) error {
+func runTarget(ctx context.Context, k *catalog.KPI, srcs map[string]*Source, w Window, res *Result, hook *rowHook) error {
 	t := k.Target
 	tsrc := srcs[t.Source]
 	if tsrc == nil {
 		return fmt.Errorf("target of kpi %q: source %q is not open", k.Name, t.Source)
 	}
 	var tg map[string]float64
-	query, args := Bind(t.SQL, tsrc.cfg.Driver, w)
+	query, names, args := bindNamed(t.SQL, tsrc.cfg.Driver, w)
+	if hook != nil {
+		hook.query(true, query, names, args)
+	}
 	err := tsrc.query(ctx, query, args, k.Timeout.D(), func(rows *sql.Rows) error {
 		var err error
-		tg, err = convertTargets(rows, k, &res.Stats)
+		tg, err = convertTargets(rows, k, &res.Stats, hook)
 		return runErrorFor(tsrc, err)
 	})
 	if err != nil {

@@ -41,6 +41,13 @@ type runner struct {
 	earlier  calendar.Earlier
 	interval time.Duration
 	maxAge   time.Duration
+	// of is the KPI's runner when this one runs the KPI's control
+	// (control.go): its values make the difference; difference describes it.
+	of         *runner
+	difference *prometheus.Desc
+	waited     bool          // the control waited for the KPI's first run
+	ran        chan struct{} // closed once the first run is over
+	ranOnce    sync.Once
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -79,6 +86,7 @@ func newRunner(k *catalog.KPI, cat *catalog.Catalog, srcs map[string]*Source, ke
 		value:    prometheus.NewDesc(k.MetricName(), help, k.Labels, constLabels),
 		target:   prometheus.NewDesc(k.TargetMetricName(), "Target of: "+help, k.Labels, constLabels),
 		done:     make(chan struct{}),
+		ran:      make(chan struct{}),
 		state:    runState{started: clock.Now(), errors: errs},
 		interval: k.Interval.D(),
 		maxAge:   k.MaxAge.D(),
@@ -188,6 +196,10 @@ func (r *runner) loop(ctx context.Context) {
 // outcome. When it skips the run, it returns a channel that is closed once the
 // source answers again, and the time at which the KPI may retry on its own.
 func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
+	defer r.ranOnce.Do(func() { close(r.ran) })
+	if !r.waitForKPI(ctx) {
+		return nil, time.Time{}
+	}
 	now := r.clock.Now()
 	src := r.srcs[r.k.Source]
 	if ok, back, retryAt := src.allow(now, r.interval); !ok {
@@ -207,7 +219,7 @@ func (r *runner) runOnce(ctx context.Context) (<-chan struct{}, time.Time) {
 	if r.earlier == "" {
 		res, err = RunWindow(ctx, r.k, r.srcs, w)
 	} else {
-		res, err = runValues(ctx, r.k, r.srcs, w)
+		res, err = runValues(ctx, r.k, r.srcs, w, nil)
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil, time.Time{} // stopped by a reload or shutdown
@@ -277,7 +289,7 @@ func (r *runner) failed(start, end time.Time, err error) {
 // which the catalog and the row conversion rule out.
 func (r *runner) encode(res *Result, at time.Time) (*cachedPage, error) {
 	reg := prometheus.NewRegistry()
-	err := reg.Register(runMetrics{r: r, series: r.inLabelOrder(res.Series)})
+	err := reg.Register(runMetrics{r: r, series: r.inLabelOrder(res.Series), diffs: r.differences(res.Series, at)})
 	var page *cachedPage
 	if err == nil {
 		page, err = newCachedPage(reg, at, r.maxAge)
@@ -321,12 +333,17 @@ func (r *runner) inLabelOrder(series []Series) []*Series {
 type runMetrics struct {
 	r      *runner
 	series []*Series
+	// diffs are a control's differences by label set (control.go).
+	diffs map[string]float64
 }
 
 func (m runMetrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.r.value
 	if m.r.target != nil {
 		ch <- m.r.target
+	}
+	if m.r.difference != nil {
+		ch <- m.r.difference
 	}
 }
 
@@ -335,6 +352,9 @@ func (m runMetrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- constGauge(m.r.value, s.Value, s.Labels)
 		if s.HasTarget && m.r.target != nil {
 			ch <- constGauge(m.r.target, s.Target, s.Labels)
+		}
+		if d, ok := m.diffs[labelKey(s.Labels)]; ok {
+			ch <- constGauge(m.r.difference, d, s.Labels)
 		}
 	}
 }

@@ -143,7 +143,7 @@ kpi_exporter_source_up{source="db"} 1
 		t.Fatal(err)
 	}
 	cat := c.Catalog()
-	info := fmt.Sprintf(`kpi_info{definition_hash=%q,direction="higher",group="sales",kpi="revenue",owner="ana@example.com",period="",team="sales",unit="currency"} 1`,
+	info := fmt.Sprintf(`kpi_info{change_approver="",change_author="",change_date="",change_reason="",definition_hash=%q,direction="higher",group="sales",kpi="revenue",owner="ana@example.com",period="",team="sales",unit="currency"} 1`,
 		cat.KPI("revenue").DefinitionHash())
 	if !strings.Contains(body, info) {
 		t.Fatalf("page lacks %s", info)
@@ -429,10 +429,11 @@ kpis:
 `, path))
 	waitFor(t, "both first runs without the clock moving", func() bool { return runsOf(c, "a") == 1 && runsOf(c, "b") == 1 })
 	waitFor(t, "the second runs scheduled", func() bool { return clock.pending() == 2 })
+	// Advance fires every timer that is due before it returns: both still
+	// waiting means neither second run was due before one interval.
 	clock.Advance(time.Minute - time.Millisecond)
-	time.Sleep(50 * time.Millisecond) // give a wrongly early run the chance to happen
-	if runsOf(c, "a") != 1 || runsOf(c, "b") != 1 {
-		t.Fatal("a second run came before one interval had passed")
+	if n := clock.pending(); n != 2 || runsOf(c, "a") != 1 || runsOf(c, "b") != 1 {
+		t.Fatalf("a second run was due before one interval had passed (%d of 2 timers still waiting)", n)
 	}
 	clock.Advance(maxStartJitter + time.Millisecond)
 	waitFor(t, "both second runs", func() bool { return runsOf(c, "a") == 2 && runsOf(c, "b") == 2 })

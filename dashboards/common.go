@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
@@ -9,6 +10,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 )
 
 // datasourceVar is the dashboard variable that picks the Prometheus data
@@ -26,8 +28,8 @@ func datasource() common.DataSourceRef {
 	return common.DataSourceRef{Type: ptr("prometheus"), Uid: ptr("${" + datasourceVar + "}")}
 }
 
-func datasourceVariable() *dashboard.DatasourceVariableBuilder {
-	return dashboard.NewDatasourceVariableBuilder(datasourceVar).Label("Data source").Type("prometheus")
+func datasourceVariable(t *i18n.Text) *dashboard.DatasourceVariableBuilder {
+	return dashboard.NewDatasourceVariableBuilder(datasourceVar).Label(t.DataSource).Type("prometheus")
 }
 
 // rangeQuery is a time-series query; instantQuery evaluates once, at the end
@@ -63,59 +65,64 @@ func detailURL(k *catalog.KPI) string {
 		"&${__url_time_range}&${" + datasourceVar + ":queryparam}"
 }
 
-func detailLink(k *catalog.KPI) []cog.Builder[dashboard.DashboardLink] {
+func detailLink(q kpiQueries) []cog.Builder[dashboard.DashboardLink] {
 	return []cog.Builder[dashboard.DashboardLink]{
-		dashboard.NewDashboardLinkBuilder("Details of " + k.Name).Url(detailURL(k)),
+		dashboard.NewDashboardLinkBuilder(q.named(q.t.DetailsOfF)).Url(detailURL(q.k)),
 	}
 }
 
 // describe is the panel description of a KPI: what it is, its target and
 // thresholds as written in the catalog, who owns it.
-func describe(k *catalog.KPI, calendar string) string {
+func describe(q kpiQueries) string {
+	k, t := q.k, q.t
 	var b strings.Builder
 	b.WriteString(strings.TrimSpace(k.Help))
 	if d := strings.TrimSpace(k.Description); d != "" {
 		b.WriteString("\n\n" + d)
 	}
 	b.WriteString("\n\n")
-	b.WriteString("Target: " + targetText(k) + ". ")
-	b.WriteString("Warning: " + thresholdText(k, warning(k)) + ". ")
-	b.WriteString("Critical: " + thresholdText(k, critical(k)) + ". ")
+	facts := []string{
+		fmt.Sprintf(t.TargetIsF, targetText(q)),
+		fmt.Sprintf(t.WarningIsF, thresholdText(q, warning(k))),
+		fmt.Sprintf(t.CriticalIsF, thresholdText(q, critical(k))),
+	}
 	switch k.Direction {
 	case catalog.LowerIsBetter:
-		b.WriteString("Lower is better. ")
+		facts = append(facts, t.LowerIsBetter)
 	case catalog.HigherIsBetter:
-		b.WriteString("Higher is better. ")
+		facts = append(facts, t.HigherIsBetter)
 	}
 	if k.Period != catalog.PeriodNone {
-		b.WriteString("Period: " + string(k.Period) + " (" + calendar + "). ")
+		facts = append(facts, fmt.Sprintf(t.PeriodIsF, t.Period(k.Period), q.calendar))
 	}
-	b.WriteString("Owner: " + k.Owner + " (team " + k.Team + ").")
+	facts = append(facts, fmt.Sprintf(t.OwnerTeamF, k.Owner, q.team))
 	if k.RunbookURL != "" {
-		b.WriteString(" Runbook: " + k.RunbookURL)
+		facts = append(facts, fmt.Sprintf(t.RunbookF, k.RunbookURL))
 	}
+	b.WriteString(t.Sentences(facts...))
 	return b.String()
 }
 
-func targetText(k *catalog.KPI) string {
+func targetText(q kpiQueries) string {
+	k := q.k
 	switch {
 	case k.Target == nil:
-		return "none"
+		return q.t.None
 	case k.Target.IsConstant():
-		return formatFloat(k.Target.Value)
+		return q.t.Amount(k, k.Target.Value)
 	default:
-		return "one per series, from SQL"
+		return q.t.TargetFromSQL
 	}
 }
 
-func thresholdText(k *catalog.KPI, t *catalog.Threshold) string {
+func thresholdText(q kpiQueries, t *catalog.Threshold) string {
 	switch {
 	case t == nil:
-		return "none"
+		return q.t.None
 	case t.OfTarget:
-		return t.String() + " of target"
+		return fmt.Sprintf(q.t.OfTargetF, t.String())
 	default:
-		return t.String()
+		return q.t.Amount(q.k, t.Value)
 	}
 }
 

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -103,7 +104,8 @@ func TestEveryKPIIsOnTheOverviewWithTargetAndThresholds(t *testing.T) {
 				if len(v.Links) != 1 || v.Links[0].URL != detailURL(k) || !strings.Contains(v.Links[0].URL, "viewPanel="+k.PanelID()) {
 					t.Errorf("%s: value stat links %v, want the KPI's detail panel", k.Name, v.Links)
 				}
-				for _, want := range []string{"Target: " + targetText(k), "Warning: " + thresholdText(k, warning(k)), "Critical: " + thresholdText(k, critical(k))} {
+				q := newKPIQueries(cat, k, nil)
+				for _, want := range []string{fmt.Sprintf(q.t.TargetIsF, targetText(q)), fmt.Sprintf(q.t.WarningIsF, thresholdText(q, warning(k))), fmt.Sprintf(q.t.CriticalIsF, thresholdText(q, critical(k)))} {
 					if !strings.Contains(v.Description, want) {
 						t.Errorf("%s: description lacks %q", k.Name, want)
 					}
@@ -238,7 +240,7 @@ func TestTeamDashboardsAnnotateAlertsAndDefinitionChanges(t *testing.T) {
 			}
 			exprs = append(exprs, a.Expr)
 		}
-		want := []string{alertsFired(team), definitionChanged(team)}
+		want := []string{alertsFired(team), definitionChanged(team), definitionChangedLogged(team)}
 		if !reflect.DeepEqual(exprs, want) {
 			t.Errorf("%s: annotations %q, want %q", f.Path, exprs, want)
 		}

@@ -71,16 +71,35 @@ func testCatalogs(t testing.TB) []testCatalog {
 	return []testCatalog{
 		file("../config.example.yaml"),
 		file("testdata/catalog.yaml"),
+		file(zhCatalog),
 		{"synthetic", func(t testing.TB) *catalog.Catalog { return syntheticCatalog(t, 120, 40) }},
 	}
 }
 
+// zhCatalog is the rules' golden catalog in Simplified Chinese, with KPI
+// and team titles.
+const zhCatalog = "../rules/testdata/zh.yml"
+
 func TestGeneratedFilesMatchGolden(t *testing.T) {
-	files := generate(t, load(t, "testdata/catalog.yaml"))
+	paths := matchGolden(t, load(t, "testdata/catalog.yaml"), "golden")
+	want := []string{overviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", provisioningPath}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("files = %v, want %v (a team without KPIs gets no dashboard)", paths, want)
+	}
+}
+
+func TestChineseCatalogMatchesGolden(t *testing.T) {
+	matchGolden(t, load(t, zhCatalog), "golden_zh")
+}
+
+// matchGolden compares the files generated for cat with those in
+// testdata/dir, or rewrites them with -update, and returns their paths.
+func matchGolden(t *testing.T, cat *catalog.Catalog, dir string) []string {
+	t.Helper()
 	var paths []string
-	for _, f := range files {
+	for _, f := range generate(t, cat) {
 		paths = append(paths, f.Path)
-		golden := filepath.Join("testdata", "golden", filepath.FromSlash(f.Path))
+		golden := filepath.Join("testdata", dir, filepath.FromSlash(f.Path))
 		if *update {
 			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 				t.Fatal(err)
@@ -98,10 +117,7 @@ func TestGeneratedFilesMatchGolden(t *testing.T) {
 			t.Errorf("%s differs from %s; if the change is intended, run go test ./dashboards -update and review the diff", f.Path, golden)
 		}
 	}
-	want := []string{overviewPath, "dashboards/team-ops.json", "dashboards/team-shop.json", provisioningPath}
-	if strings.Join(paths, " ") != strings.Join(want, " ") {
-		t.Errorf("files = %v, want %v (a team without KPIs gets no dashboard)", paths, want)
-	}
+	return paths
 }
 
 func TestRegeneratingGivesIdenticalBytes(t *testing.T) {

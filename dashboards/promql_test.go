@@ -167,6 +167,10 @@ func contract(cat *catalog.Catalog) map[string]bool {
 			names[k.KPIRecord(catalog.CompareOp(e))] = true
 			names[k.KPIRecord(catalog.ChangeOp(e))] = true
 		}
+		if k.Control != nil {
+			names[k.ControlMetricName()], names[k.ControlDifferenceMetricName()] = true, true
+			names[k.KPIRecord(catalog.OpControl)], names[k.KPIRecord(catalog.OpControlDifference)] = true, true
+		}
 	}
 	return names
 }

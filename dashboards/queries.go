@@ -1,9 +1,12 @@
 package dashboards
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 )
 
 // Grafana's built-in variables used in queries. Tests substitute them before
@@ -42,11 +45,23 @@ type kpiQueries struct {
 	matchers []string
 	// calendar says where the KPI's period is counted, for descriptions.
 	calendar string
+	// team is the display title of the KPI's team.
+	team string
+	// t is the catalog language's sentences.
+	t *i18n.Text
 }
 
-// calendarText names the calendar and zone a KPI's period is counted in.
-func calendarText(c *catalog.Catalog, k *catalog.KPI) string {
-	return "calendar " + c.CalendarName(k) + ", " + c.CalendarOf(k).Location().String()
+// newKPIQueries are the queries of one KPI, filtered by matchers.
+func newKPIQueries(c *catalog.Catalog, k *catalog.KPI, matchers []string) kpiQueries {
+	t := i18n.For(c.Global.Language)
+	cal := fmt.Sprintf(t.CalendarF, c.CalendarName(k), c.CalendarOf(k).Location().String())
+	return kpiQueries{k: k, matchers: matchers, calendar: cal, team: c.TeamTitle(k.Team), t: t}
+}
+
+// named formats a title or sentence about the KPI (format's %[1]s), with
+// the KPI's title set in the language's way.
+func (q kpiQueries) named(format string) string {
+	return q.t.Finish(fmt.Sprintf(format, q.t.Term(q.k.DisplayTitle())))
 }
 
 func (q kpiQueries) sel(name string) string { return selector(name, q.matchers...) }
@@ -69,15 +84,17 @@ func breakdownAgg(k *catalog.KPI) string {
 	return "avg"
 }
 
-// sources are the sources a KPI reads: its own and its target's.
+// sources are the sources a KPI reads: its own, its target's and its
+// control's, in name order.
 func sources(k *catalog.KPI) []string {
 	out := []string{k.Source}
 	if k.Target != nil && k.Target.Source != "" && k.Target.Source != k.Source {
 		out = append(out, k.Target.Source)
-		if out[1] < out[0] {
-			out[0], out[1] = out[1], out[0]
-		}
 	}
+	if k.Control != nil && !slices.Contains(out, k.Control.Source) {
+		out = append(out, k.Control.Source)
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -103,7 +120,7 @@ func (q kpiQueries) errorsInRange() string {
 func legend(k *catalog.KPI, prefix string) string {
 	if len(k.Labels) == 0 {
 		if prefix == "" {
-			return k.Name
+			return k.DisplayTitle()
 		}
 		return prefix
 	}
@@ -128,9 +145,22 @@ func alertsFired(team string) string {
 // and a new one began. Counting distinct hashes, rather than series, keeps
 // several exporter replicas from looking like a change. The result carries
 // the new definition_hash for the annotation text.
+//
+// It selects the KPIs without a change log; definitionChangedLogged those
+// with one, whose annotation says who approved the change and why.
 func definitionChanged(team string) string {
+	return changedDefinition(team, eq(catalog.LabelChangeDate, ""))
+}
+
+// definitionChangedLogged is definitionChanged for the KPIs whose latest
+// change-log entry kpi_info carries: the result holds its change_ labels.
+func definitionChangedLogged(team string) string {
+	return changedDefinition(team, catalog.LabelChangeDate+`!=""`)
+}
+
+func changedDefinition(team, logged string) string {
 	info := selector(catalog.InfoMetric, eq(catalog.LabelTeam, team))
-	return info + " and on (" + catalog.LabelKPI + ") (count by (" + catalog.LabelKPI + ") (count by (" +
+	return selector(catalog.InfoMetric, eq(catalog.LabelTeam, team), logged) + " and on (" + catalog.LabelKPI + ") (count by (" + catalog.LabelKPI + ") (count by (" +
 		catalog.LabelKPI + ", " + catalog.LabelDefinitionHash + ") (last_over_time(" + info +
 		"[" + stepInterval + "]))) > 1)"
 }

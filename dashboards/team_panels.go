@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -37,18 +38,19 @@ func thresholdsStyle(m common.GraphThresholdsStyleMode) *common.GraphThresholdsS
 // as the recorded threshold series instead, and the attainment panel beside
 // it carries the bands.
 func valueSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	p := series(k.Name, describe(k, q.calendar), k.GrafanaUnit()).
+	p := series(k.DisplayTitle(), describe(q), k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.value(), legend(k, "")))
 	if k.Target != nil {
-		p.WithTarget(rangeQuery("B", q.target(), legend(k, "target"))).
+		p.WithTarget(rangeQuery("B", q.target(), legend(k, q.t.LegendTarget))).
 			OverrideByQuery("B", dashed())
 	}
+	withControl(p, k, q)
 	l, static := valueLevels(k)
 	switch {
 	case !static:
-		p.WithTarget(rangeQuery("C", q.record(catalog.OpThresholdWarning), legend(k, "warning"))).
+		p.WithTarget(rangeQuery("C", q.record(catalog.OpThresholdWarning), legend(k, q.t.LegendWarning))).
 			OverrideByQuery("C", append(dashed(), fixedColor(colorWarning))).
-			WithTarget(rangeQuery("D", q.record(catalog.OpThresholdCritical), legend(k, "critical"))).
+			WithTarget(rangeQuery("D", q.record(catalog.OpThresholdCritical), legend(k, q.t.LegendCritical))).
 			OverrideByQuery("D", append(dashed(), fixedColor(colorCritical))).
 			Thresholds(thresholdsConfig(steps(k.Direction, levels{}))).
 			ThresholdsStyle(thresholdsStyle(common.GraphThresholdsStyleModeOff))
@@ -66,8 +68,8 @@ func valueSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 // thresholds, as ratios of the target, as bands: exact for every series even
 // when each has its own target.
 func attainmentSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	return series(k.Name+": attainment",
-		"Value against target (target "+targetText(k)+"); above 100% beats the target whichever way is better.",
+	return series(q.named(q.t.AttainmentF),
+		fmt.Sprintf(q.t.AttainmentDescF, targetText(q)),
 		unitRatio).
 		WithTarget(rangeQuery("A", q.record(catalog.OpAttainment), legend(k, ""))).
 		Thresholds(thresholdsConfig(attainmentSteps(k))).
@@ -77,38 +79,41 @@ func attainmentSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 // pacingSeries compares the value with the share of the target expected by
 // now in the period.
 func pacingSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	return series(k.Name+": pacing",
-		"Value against the share of the "+string(k.Period)+"'s target expected by now (in the KPI's calendar, by wall or working time).",
+	return series(q.named(q.t.PacingF),
+		fmt.Sprintf(q.t.PacingDescF, q.t.Period(k.Period)),
 		k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.value(), legend(k, ""))).
-		WithTarget(rangeQuery("B", q.record(catalog.OpExpectedToDate), legend(k, "expected"))).
+		WithTarget(rangeQuery("B", q.record(catalog.OpExpectedToDate), legend(k, q.t.LegendExpected))).
 		OverrideByQuery("B", dashed())
 }
 
 // compareColumns names the table's change columns, in the KPI's comparison
 // order: "vs previous period", "vs previous year".
-func compareColumns(k *catalog.KPI) []string {
-	out := make([]string, len(k.Compare))
-	for i, e := range k.Compare {
-		out[i] = "vs " + strings.ReplaceAll(string(e), "_", " ")
+func compareColumns(q kpiQueries) []string {
+	out := make([]string, len(q.k.Compare))
+	for i, e := range q.k.Compare {
+		out[i] = q.t.Compare[string(e)]
+		if out[i] == "" {
+			out[i] = "vs " + strings.ReplaceAll(string(e), "_", " ")
+		}
 	}
 	return out
 }
 
-func tableDescription(k *catalog.KPI) string {
-	d := "Current value of every series, with its target, attainment and pacing."
-	if len(k.Compare) > 0 {
-		d += " The change columns compare the value with the same point of the earlier period: +10% is 10% more."
+func tableDescription(q kpiQueries) string {
+	d := []string{q.t.TableDesc}
+	if len(q.k.Compare) > 0 {
+		d = append(d, q.t.TableCompareDesc)
 	}
-	return d + " Click a label value to filter the dashboard by it."
+	return q.t.Sentences(append(d, controlDescription(q.t, q.k), q.t.TableFilterDesc)...)
 }
 
 // currentTable lists the current value by label dimension with target,
 // attainment and pacing. Clicking a label value filters the dashboard by it.
 func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 	p := table.NewPanelBuilder().
-		Title(k.Name + ": now, by dimension").
-		Description(tableDescription(k)).
+		Title(q.named(q.t.NowF)).
+		Description(tableDescription(q)).
 		Datasource(datasource()).
 		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{})).
 		WithTarget(tableQuery("A", q.value()))
@@ -120,16 +125,18 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 		}
 	}
 	// Merged instant results are named after their query; name them plainly.
+	t := q.t
 	rename := map[string]string{
-		"Value": "value", "Value #A": "value", "Value #B": "target", "Value #C": "attainment", "Value #D": "pacing",
+		"Value": t.ColValue, "Value #A": t.ColValue, "Value #B": t.ColTarget, "Value #C": t.ColAttainment, "Value #D": t.ColPacing,
 	}
 	// The change against each earlier period, beside the value.
-	changes := compareColumns(k)
+	changes := compareColumns(q)
 	for i, e := range k.Compare {
 		ref := string(rune('E' + i))
 		p.WithTarget(tableQuery(ref, q.record(catalog.ChangeOp(e))))
 		rename["Value #"+ref] = changes[i]
 	}
+	controlColumns(p, k, q, rename)
 	p.Transformations([]dashboard.DataTransformerConfig{
 		{Id: "merge", Options: map[string]any{}},
 		{Id: "organize", Options: map[string]any{
@@ -145,12 +152,12 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 			dashboard.DynamicConfigValue{Id: "thresholds", Value: dashboard.ThresholdsConfig{Mode: dashboard.ThresholdsModeAbsolute, Steps: steps(k.Direction, l)}},
 			byThresholds, cell)
 	}
-	p.OverrideByName("value", valueProps)
+	p.OverrideByName(t.ColValue, valueProps)
 	for _, c := range changes {
 		p.OverrideByName(c, []dashboard.DynamicConfigValue{{Id: "unit", Value: unitRatio}})
 	}
 	if k.Target != nil {
-		p.OverrideByName("target", []dashboard.DynamicConfigValue{{Id: "unit", Value: k.GrafanaUnit()}})
+		p.OverrideByName(t.ColTarget, []dashboard.DynamicConfigValue{{Id: "unit", Value: k.GrafanaUnit()}})
 		ratioProps := func(s []dashboard.Threshold) []dashboard.DynamicConfigValue {
 			return []dashboard.DynamicConfigValue{
 				{Id: "unit", Value: unitRatio},
@@ -158,14 +165,14 @@ func currentTable(k *catalog.KPI, q kpiQueries) *table.PanelBuilder {
 				byThresholds, cell,
 			}
 		}
-		p.OverrideByName("attainment", ratioProps(attainmentSteps(k)))
+		p.OverrideByName(t.ColAttainment, ratioProps(attainmentSteps(k)))
 		if hasPacing(k) {
-			p.OverrideByName("pacing", ratioProps(pacingSteps(k)))
+			p.OverrideByName(t.ColPacing, ratioProps(pacingSteps(k)))
 		}
 	}
 	for _, l := range k.Labels {
 		p.OverrideByName(l, []dashboard.DynamicConfigValue{{Id: "links", Value: []dataLink{{
-			Title: "Filter the dashboard by " + l + " ${__value.raw}",
+			Title: fmt.Sprintf(t.FilterByF, l) + " ${__value.raw}",
 			URL:   "/d/" + catalog.DashboardUID(k.Team) + "?var-" + varName(l) + "=${__value.raw}&${__url_time_range}&${" + datasourceVar + ":queryparam}",
 		}}}})
 	}
@@ -186,21 +193,20 @@ func healthStat(k *catalog.KPI, q kpiQueries) *stat.PanelBuilder {
 	up := []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{
 		Type: dashboard.MappingTypeValueToText,
 		Options: map[string]dashboard.ValueMappingResult{
-			"0": {Text: ptr("down"), Color: ptr(colorCritical), Index: ptr(int32(0))},
-			"1": {Text: ptr("up"), Color: ptr(colorGood), Index: ptr(int32(1))},
+			"0": {Text: ptr(q.t.Down), Color: ptr(colorCritical), Index: ptr(int32(0))},
+			"1": {Text: ptr(q.t.Up), Color: ptr(colorGood), Index: ptr(int32(1))},
 		},
 	}}}
 	th := func(s ...dashboard.Threshold) dashboard.DynamicConfigValue {
 		return dashboard.DynamicConfigValue{Id: "thresholds", Value: dashboard.ThresholdsConfig{Mode: dashboard.ThresholdsModeAbsolute, Steps: s}}
 	}
 	return stat.NewPanelBuilder().
-		Title(k.Name+": collection").
-		Description("Source up, age of the last successful run (runs every "+k.Interval.String()+
-			"; values older than "+k.MaxAge.String()+" are withdrawn), and errors in the time range by reason.").
+		Title(q.named(q.t.CollectionF)).
+		Description(fmt.Sprintf(q.t.HealthDescF, q.t.Span(interval), q.t.Span(maxAge))).
 		Datasource(datasource()).
-		WithTarget(instantQuery("A", q.sourceUp(), "source {{source}}")).
-		WithTarget(instantQuery("B", q.dataAge(), "data age")).
-		WithTarget(instantQuery("C", q.errorsInRange(), "{{reason}} errors")).
+		WithTarget(instantQuery("A", q.sourceUp(), q.t.SourceLegend+" {{source}}")).
+		WithTarget(instantQuery("B", q.dataAge(), q.t.DataAge)).
+		WithTarget(instantQuery("C", q.errorsInRange(), "{{reason}} "+q.t.ErrorsLegend)).
 		Thresholds(thresholdsConfig([]dashboard.Threshold{{Color: colorNeutral}})).
 		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds)).
 		ColorMode(common.BigValueColorModeBackground).
@@ -230,8 +236,8 @@ func seconds(d time.Duration) float64 { return d.Seconds() }
 
 // errorSeries is the rate of the KPI's collection errors by reason.
 func errorSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
-	return series(k.Name+": errors by reason",
-		"Rate of failed runs and skipped rows of the KPI's SQL, by reason.",
+	return series(q.named(q.t.ErrorsF),
+		q.t.ErrorsDesc,
 		"cps").
 		WithTarget(rangeQuery("A", q.errorRate(), "{{reason}}")).
 		DrawStyle(common.GraphDrawStyleBars).
@@ -240,12 +246,12 @@ func errorSeries(k *catalog.KPI, q kpiQueries) *timeseries.PanelBuilder {
 
 // breakdownSeries aggregates the value by one label dimension.
 func breakdownSeries(k *catalog.KPI, q kpiQueries, label string) *timeseries.PanelBuilder {
-	how := "sum"
+	how := q.t.Sum
 	if breakdownAgg(k) != "sum" {
-		how = "mean"
+		how = q.t.Mean
 	}
-	return series(k.Name+" by "+label+" ("+how+")",
-		"The KPI's value by "+label+": the "+how+" over the other label dimensions.",
+	return series(q.t.Finish(fmt.Sprintf(q.t.BreakdownF, q.t.Term(k.DisplayTitle()), label, how)),
+		fmt.Sprintf(q.t.BreakdownDescF, label, how),
 		k.GrafanaUnit()).
 		WithTarget(rangeQuery("A", q.breakdown(label), "{{"+label+"}}"))
 }

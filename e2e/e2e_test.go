@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,41 +33,22 @@ type suite struct {
 // on different servers, because each waits out the alert timings the
 // generated rules set.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the end-to-end suite starts real servers; skipped with -short")
-	}
-	testdb.RequireBinary(t, "prometheus", "prometheus")
-	testdb.RequireBinary(t, "prometheus-alertmanager", "prometheus-alertmanager")
-	testdb.RequireBinary(t, "mariadbd", "mariadb-server")
+	s, built := requireStack(t)
 	began := time.Now()
+	x := &suite{stack: s}
 
-	dir := t.TempDir()
-	x := &suite{stack: &stack{dir: dir, catalog: filepath.Join(dir, "catalog.yml"), outDir: filepath.Join(dir, "out")}}
-
-	// Build the binary while the databases start: both take a while.
-	var (
-		buildErr  error
-		buildDone sync.WaitGroup
-	)
-	buildCtx, cancelBuild := context.WithCancel(context.Background())
-	buildDone.Add(1)
-	go func() { defer buildDone.Done(); x.bin, buildErr = buildExporter(buildCtx, dir) }()
-	t.Cleanup(func() { cancelBuild(); buildDone.Wait() })
-
+	// The binary builds while the databases start: both take a while.
 	x.shop = testdb.StartMariaDB(t)
 	loadShop(t, x.shop)
 	x.crm = testdb.StartMariaDB(t)
 	loadCRM(t, x.crm)
-	x.warehouse = createWarehouse(t, dir)
+	x.warehouse = createWarehouse(t, s.dir)
 	x.hooks = startWebhookReceiver(t)
 	x.inbox = startSMTPReceiver(t)
 	x.writeCatalog(t, stockSQL)
 	x.cat = loadCatalog(t, x.catalog)
 
-	buildDone.Wait()
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
+	built()
 	t.Logf("databases loaded and kpi_exporter built (race detector: %v) after %.1f s", raceEnabled, time.Since(began).Seconds())
 	x.generate(t)
 	var err error

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,6 +61,37 @@ func buildExporter(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/kpi_exporter: %w\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// requireStack fails (or skips under -short) unless the stack's servers
+// are installed, and returns a stack in a fresh directory whose binary is
+// being built in the background while the caller starts its databases:
+// built() waits for it.
+func requireStack(t *testing.T) (s *stack, built func()) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the end-to-end suite starts real servers; skipped with -short")
+	}
+	testdb.RequireBinary(t, "prometheus", "prometheus")
+	testdb.RequireBinary(t, "prometheus-alertmanager", "prometheus-alertmanager")
+	testdb.RequireBinary(t, "mariadbd", "mariadb-server")
+	dir := t.TempDir()
+	s = &stack{dir: dir, catalog: filepath.Join(dir, "catalog.yml"), outDir: filepath.Join(dir, "out")}
+	var (
+		buildErr  error
+		buildDone sync.WaitGroup
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	buildDone.Add(1)
+	go func() { defer buildDone.Done(); s.bin, buildErr = buildExporter(ctx, dir) }()
+	t.Cleanup(func() { cancel(); buildDone.Wait() })
+	return s, func() {
+		t.Helper()
+		buildDone.Wait()
+		if buildErr != nil {
+			t.Fatal(buildErr)
+		}
+	}
 }
 
 // generate runs `kpi_exporter generate` on the catalog, for the Alertmanager

@@ -2,9 +2,12 @@ package governance
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 	"github.com/kpi-exporter/kpi_exporter/rules"
 )
 
@@ -19,56 +22,59 @@ type AlertDoc struct {
 // generates (so the dictionary can never promise an alert that does not
 // exist), each described in words from the catalog. It does not validate
 // the rules again: generate does that once, before anything is written.
-func alertsByKPI(cat *catalog.Catalog) map[string][]AlertDoc {
+func alertsByKPI(cat *catalog.Catalog, t *i18n.Text) map[string][]AlertDoc {
 	out := map[string][]AlertDoc{}
 	for _, k := range cat.KPIs {
 		for _, r := range rules.KPIAlerts(cat, k) {
-			out[k.Name] = append(out[k.Name], AlertDoc{Name: r.Alert, Severity: r.Labels[catalog.LabelSeverity], When: alertWhen(k, r.Alert)})
+			out[k.Name] = append(out[k.Name], AlertDoc{Name: r.Alert, Severity: r.Labels[catalog.LabelSeverity], When: alertWhen(t, k, r.Alert)})
 		}
 		// Source outages are alerted once per source and team, for all
 		// the team's KPIs on the source.
-		out[k.Name] = append(out[k.Name], AlertDoc{Name: catalog.AlertSourceDown, Severity: catalog.SeverityCritical, When: alertWhen(k, catalog.AlertSourceDown)})
+		out[k.Name] = append(out[k.Name], AlertDoc{Name: catalog.AlertSourceDown, Severity: catalog.SeverityCritical, When: alertWhen(t, k, catalog.AlertSourceDown)})
 	}
 	return out
 }
 
 // alertWhen says when an alert fires, for a reader who does not read PromQL.
-func alertWhen(k *catalog.KPI, alert string) string {
-	side := "below"
-	if k.Direction == catalog.LowerIsBetter {
-		side = "above"
-	}
-	level := func(t *catalog.Threshold) string {
-		if t == nil {
+func alertWhen(t *i18n.Text, k *catalog.KPI, alert string) string {
+	side := t.Side(k.Direction)
+	level := func(th *catalog.Threshold) string {
+		switch {
+		case th == nil:
 			return ""
+		case th.OfTarget && k.Period != catalog.PeriodNone:
+			return fmt.Sprintf(t.DocOfTargetByNowF, th.String())
+		case th.OfTarget:
+			return fmt.Sprintf(t.DocOfTargetF, th.String())
 		}
-		if t.OfTarget {
-			if k.Period != catalog.PeriodNone {
-				return t.String() + " of the target expected by now"
-			}
-			return t.String() + " of the target"
-		}
-		return t.String()
+		return t.Amount(k, th.Value)
 	}
 	switch alert {
 	case catalog.AlertThresholdWarning:
-		return fmt.Sprintf("the value stays %s the warning threshold, %s", side, level(k.Thresholds.Warning))
+		return fmt.Sprintf(t.WhenThresholdF, side, t.Warning, level(k.Thresholds.Warning))
 	case catalog.AlertThresholdCritical:
-		return fmt.Sprintf("the value stays %s the critical threshold, %s", side, level(k.Thresholds.Critical))
+		return fmt.Sprintf(t.WhenThresholdF, side, t.Critical, level(k.Thresholds.Critical))
 	case catalog.AlertForecastMiss:
-		return fmt.Sprintf("at its pace so far, the %s would end %s its target", k.Period, side)
+		return fmt.Sprintf(t.WhenForecastF, t.Period(k.Period), side)
 	case catalog.AlertAnomaly:
-		return fmt.Sprintf("the value leaves its %s baseline by more than %g standard deviations for %s", k.Anomaly.Window, k.Anomaly.StdDevs, k.Anomaly.For)
+		return fmt.Sprintf(t.WhenAnomalyF, t.Span(k.Anomaly.Window.D()), strconv.FormatFloat(k.Anomaly.StdDevs, 'g', -1, 64), t.Span(k.Anomaly.For.D()))
 	case catalog.AlertStale:
-		return fmt.Sprintf("no fresh value for longer than %s, so the number shown may be old", k.MaxAge)
+		return fmt.Sprintf(t.WhenStaleF, t.Span(k.MaxAge.D()))
 	case catalog.AlertSourceDown:
 		srcs := []string{k.Source}
-		if t := k.Target; t != nil && t.Source != "" && t.Source != k.Source {
-			srcs = append(srcs, t.Source)
+		if tg := k.Target; tg != nil && tg.Source != "" && tg.Source != k.Source {
+			srcs = append(srcs, tg.Source)
 		}
-		return "the database source " + strings.Join(srcs, " or ") + " cannot be reached (one alert per team for all its KPIs on the source)"
+		if c := k.Control; c != nil && !slices.Contains(srcs, c.Source) {
+			srcs = append(srcs, c.Source)
+		}
+		return fmt.Sprintf(t.WhenSourceDownF, strings.Join(srcs, t.DocOr))
+	case catalog.AlertControlMismatch:
+		return fmt.Sprintf(t.WhenControlMismatchF, k.Control.Source, t.Tolerance(k), t.Span(k.Control.For.D()))
+	case catalog.AlertControlErrors:
+		return t.WhenControlErrors
 	case catalog.AlertCollectionErrors:
-		return "collecting the KPI keeps failing (query errors, timeouts, bad rows)"
+		return t.WhenErrors
 	}
-	return "see the generated rules"
+	return t.WhenOther
 }

@@ -59,6 +59,10 @@ func Check(ctx context.Context, cat *catalog.Catalog, r Runner, now time.Time, p
 		res, err := r.RunOnce(ctx, k)
 		c := CheckKPI(k, res, err)
 		c.Score(cat, k, res, err, now)
+		if err != nil {
+			res = nil
+		}
+		c.checkControl(ctx, r, k, res)
 		out = append(out, c)
 	}
 	progress(len(cat.KPIs), len(cat.KPIs), nil)
@@ -101,6 +105,8 @@ type KPICheck struct {
 	// is how many series have it.
 	Status      scorecard.Status `json:"status,omitempty"`
 	StatusCount int              `json:"status_series,omitempty"`
+	// Control is the KPI's control query beside its values, if it has one.
+	Control *ControlCheck `json:"control,omitempty"`
 	// NotRun is set when the check only loaded and linted (--no-queries).
 	NotRun bool `json:"not_run,omitempty"`
 	// Problems fail the check; Warnings do not.

@@ -33,6 +33,7 @@ func CheckTable(r CheckReport) []byte {
 			k.Nulls, k.Duplicates, k.OverLimit, dur, samplesText(k.Samples), status, scoreText(k))
 	}
 	tw.Flush()
+	b.Write(controlTable(r))
 	section := func(title string, lines []string) {
 		if len(lines) == 0 {
 			return

@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -64,6 +65,37 @@ type KPIDiff struct {
 	OldHash string   `json:"old_hash,omitempty"`
 	NewHash string   `json:"new_hash,omitempty"`
 	Changes []Change `json:"changes"`
+	// Pos is where the KPI is defined in the new catalog (the old one when
+	// removed), as file:line.
+	Pos string `json:"pos"`
+	// NewEntries are the change-log entries the new catalog adds.
+	NewEntries []catalog.ChangeEntry `json:"changelog_added,omitempty"`
+	// ChangeLogMissing is set when the definition changed without a new
+	// change-log entry.
+	ChangeLogMissing bool `json:"changelog_missing,omitempty"`
+	// ChangeLogRewritten is set when entries of the old change log were
+	// edited or removed: the log is append-only, and an edited entry is not
+	// a new one.
+	ChangeLogRewritten bool `json:"changelog_rewritten,omitempty"`
+}
+
+// DefinitionChanged reports whether the KPI's definition hash changed: what
+// a governed catalog asks a change-log entry for.
+func (d KPIDiff) DefinitionChanged() bool {
+	return d.OldHash != "" && d.NewHash != "" && d.OldHash != d.NewHash
+}
+
+// MissingChangeLog returns the KPIs whose definition changed without a new
+// change-log entry, or whose earlier entries were edited or removed. A KPI
+// that is added or removed has no change to log.
+func (r DiffReport) MissingChangeLog() []KPIDiff {
+	var out []KPIDiff
+	for _, d := range r.KPIs {
+		if d.ChangeLogMissing || d.ChangeLogRewritten {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Impact is the most serious impact among the KPI's changes.
@@ -91,6 +123,9 @@ func rank(i Impact) int {
 // name order.
 type DiffReport struct {
 	KPIs []KPIDiff `json:"kpis"`
+	// RequireChangeLog makes the renderings list the definition changes
+	// that come without a new change-log entry (MissingChangeLog).
+	RequireChangeLog bool `json:"require_changelog,omitempty"`
 }
 
 // Count returns how many changes have the given impact.
@@ -158,22 +193,25 @@ func Diff(old, cur *catalog.Catalog) DiffReport {
 	})
 	for _, o := range removed {
 		if o != nil {
-			out = append(out, KPIDiff{Name: o.Name, Team: o.Team, Status: StatusRemoved, OldHash: o.DefinitionHash(),
+			out = append(out, KPIDiff{Name: o.Name, Team: o.Team, Status: StatusRemoved, OldHash: o.DefinitionHash(), Pos: pos(o),
 				Changes: []Change{{Field: "kpi", What: "removed", Old: o.MetricName(), Impact: ImpactBreaking}}})
 		}
 	}
 	for _, n := range added {
 		if n != nil {
-			out = append(out, KPIDiff{Name: n.Name, Team: n.Team, Status: StatusAdded, NewHash: n.DefinitionHash(),
+			out = append(out, KPIDiff{Name: n.Name, Team: n.Team, Status: StatusAdded, NewHash: n.DefinitionHash(), Pos: pos(n), NewEntries: n.ChangeLog,
 				Changes: []Change{{Field: "kpi", What: "added", New: n.MetricName(), Impact: ImpactInfo}}})
 		}
+	}
+	for i := range out {
+		out[i].ChangeLogMissing = out[i].DefinitionChanged() && len(out[i].NewEntries) == 0
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return DiffReport{KPIs: out}
 }
 
 func diffKPI(oc, nc *catalog.Catalog, o, n *catalog.KPI) KPIDiff {
-	d := KPIDiff{Name: n.Name, Team: n.Team, Status: StatusChanged, OldHash: o.DefinitionHash(), NewHash: n.DefinitionHash()}
+	d := KPIDiff{Name: n.Name, Team: n.Team, Status: StatusChanged, OldHash: o.DefinitionHash(), NewHash: n.DefinitionHash(), Pos: pos(n)}
 	field := func(key, what, ov, nv string, imp Impact) {
 		if ov != nv {
 			d.Changes = append(d.Changes, Change{Field: key, What: what, Old: ov, New: nv, Impact: imp})
@@ -205,11 +243,63 @@ func diffKPI(oc, nc *catalog.Catalog, o, n *catalog.KPI) KPIDiff {
 	if o.Group != o.Team || n.Group != n.Team { // the group defaults to the team
 		field("group", "group changed", o.Group, n.Group, ImpactInfo)
 	}
+	field("title", "title changed", o.Title, n.Title, ImpactInfo)
 	field("help", "help changed", o.Help, n.Help, ImpactInfo)
 	field("description", "description changed", o.Description, n.Description, ImpactInfo)
 	field("runbook_url", "runbook changed", o.RunbookURL, n.RunbookURL, ImpactInfo)
 	field("interval", "interval changed", o.Interval.String(), n.Interval.String(), ImpactInfo)
+	// The control does not decide the KPI's numbers (it is not in the
+	// definition hash), but a reviewer wants to see it change.
+	field("control", "control changed", controlString(oc, o), controlString(nc, n), ImpactInfo)
+	d.NewEntries, d.ChangeLogRewritten = newEntries(o.ChangeLog, n.ChangeLog)
+	for _, e := range d.NewEntries {
+		d.Changes = append(d.Changes, Change{Field: "changelog", What: "change-log entry added", New: e.String(), Impact: ImpactInfo})
+	}
+	if d.ChangeLogRewritten {
+		d.Changes = append(d.Changes, Change{Field: "changelog", What: "earlier change-log entries edited or removed", Impact: ImpactInfo})
+	}
 	return d
+}
+
+// newEntries are the entries appended to the change log: those of cur
+// after the old log, which must be its beginning. When it is not, earlier
+// entries were edited or removed (rewritten), and only the entries after
+// the part both logs share that old does not hold count as new: editing an
+// old entry does not log a new change.
+func newEntries(old, cur []catalog.ChangeEntry) (added []catalog.ChangeEntry, rewritten bool) {
+	shared := 0
+	for shared < len(old) && shared < len(cur) && old[shared] == cur[shared] {
+		shared++
+	}
+	rewritten = shared < len(old)
+	for _, e := range cur[shared:] {
+		if !slices.Contains(old, e) && (!rewritten || !editedFrom(old[shared:], e)) {
+			added = append(added, e)
+		}
+	}
+	return added, rewritten
+}
+
+// editedFrom reports whether e is one of the old entries with only its
+// author, approver or reason changed: the same date in the same place is an
+// edit, not a new entry.
+func editedFrom(old []catalog.ChangeEntry, e catalog.ChangeEntry) bool {
+	return slices.ContainsFunc(old, func(o catalog.ChangeEntry) bool { return o.Date == e.Date })
+}
+
+// controlString is what decides a control's verdict: its source, its SQL
+// (comments and whitespace aside), value column and tolerance.
+func controlString(c *catalog.Catalog, k *catalog.KPI) string {
+	ct := k.Control
+	if ct == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s (column %s, within %s, for %s)", ct.Source, c.NormalizedSQL(k.ControlQuery()), ct.Value, k.ToleranceText(), ct.For)
+}
+
+func pos(k *catalog.KPI) string {
+	p := k.Pos()
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
 func setDiff(a, b []string) []string {

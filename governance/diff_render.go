@@ -53,11 +53,46 @@ func DiffText(r DiffReport) []byte {
 			b.WriteByte('\n')
 		}
 	}
+	if missing := r.missing(); len(missing) > 0 {
+		fmt.Fprintf(&b, "\n%s without a new change-log entry:\n", definitionChanges(len(missing)))
+		for _, d := range missing {
+			fmt.Fprintf(&b, "%s: kpi %s: %s\n", d.Pos, d.Name, d.ChangeLogProblem())
+		}
+	}
 	return b.Bytes()
 }
 
+func definitionChanges(n int) string {
+	if n == 1 {
+		return "1 definition change"
+	}
+	return fmt.Sprintf("%d definition changes", n)
+}
+
+// ChangeLogProblem says why the KPI fails a required change log: its
+// definition changed without a new entry, or its earlier entries were
+// edited or removed.
+func (d KPIDiff) ChangeLogProblem() string {
+	var p []string
+	if d.ChangeLogMissing {
+		p = append(p, "the definition changed ("+d.OldHash+" -> "+d.NewHash+") without a new changelog entry (date, author, approver, reason)")
+	}
+	if d.ChangeLogRewritten {
+		p = append(p, "earlier changelog entries were edited or removed; the change log is append-only")
+	}
+	return strings.Join(p, "; ")
+}
+
+// missing is MissingChangeLog when the report requires a change log.
+func (r DiffReport) missing() []KPIDiff {
+	if !r.RequireChangeLog {
+		return nil
+	}
+	return r.MissingChangeLog()
+}
+
 func oldNew(c Change, quote func(string) string) string {
-	if c.Field != "kpi" && c.Field != "labels" && c.Old != c.New {
+	if c.Field != "kpi" && c.Field != "labels" && c.Field != "changelog" && c.Old != c.New {
 		// A key set or unset on one side: say so rather than print nothing.
 		o, n := c.Old, c.New
 		if o == "" {
@@ -88,13 +123,36 @@ func DiffMarkdown(r DiffReport) []byte {
 		return b.Bytes()
 	}
 	fmt.Fprintf(&b, "%s.\n\n", r.summary())
-	b.WriteString("| KPI | Change | Impact | Definition |\n| --- | --- | --- | --- |\n")
+	if missing := r.missing(); len(missing) > 0 {
+		fmt.Fprintf(&b, "**%s without a change-log entry.** Add one (date, author, approver, reason) under `changelog` of:\n\n", definitionChanges(len(missing)))
+		for _, d := range missing {
+			fmt.Fprintf(&b, "- [ ] `%s` (%s)", d.Name, cell(d.Pos))
+			if d.ChangeLogRewritten {
+				b.WriteString(": restore its earlier entries, the change log is append-only")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	table := false // written before the first row: a diff may only add change-log entries
 	code := func(s string) string { return "`" + cell(s) + "`" }
-	var sql []KPIDiff
+	var sql, logged []KPIDiff
 	for _, d := range r.KPIs {
-		for i, c := range d.Changes {
+		if len(d.NewEntries) > 0 {
+			logged = append(logged, d)
+		}
+		first := true
+		for _, c := range d.Changes {
+			if c.Field == "changelog" {
+				continue // in the change-log table below
+			}
+			if !table {
+				table = true
+				b.WriteString("| KPI | Change | Impact | Definition |\n| --- | --- | --- | --- |\n")
+			}
 			name, def := "", ""
-			if i == 0 {
+			if first {
+				first = false
 				name = code(d.Name)
 				def = strings.ReplaceAll(strings.TrimPrefix(hashes(d), "definition "), "->", "→")
 			}
@@ -122,6 +180,15 @@ func DiffMarkdown(r DiffReport) []byte {
 				b.WriteString(strings.TrimRight(l, " ") + "\n")
 			}
 			b.WriteString("```\n\n</details>\n")
+		}
+	}
+	if len(logged) > 0 {
+		b.WriteString("\n#### Change log\n\n| KPI | Date | Author | Approver | Reason | Definition |\n| --- | --- | --- | --- | --- | --- |\n")
+		for _, d := range logged {
+			for _, e := range d.NewEntries {
+				fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", cell(d.Name), cell(e.Date), cell(e.Author), cell(e.Approver), cell(e.Reason),
+					strings.ReplaceAll(strings.TrimPrefix(hashes(d), "definition "), "->", "→"))
+			}
 		}
 	}
 	return b.Bytes()

@@ -47,3 +47,20 @@ func TestDocsListEveryKPIUnderItsTeam(t *testing.T) {
 		t.Error("the dictionary shows a DSN")
 	}
 }
+
+// A Chinese-language catalog gets a Chinese dictionary headed by the KPIs'
+// and teams' titles, its anchors in Chinese as GitHub makes them, and
+// amounts in 万 and 亿.
+func TestDocsGoldenInChinese(t *testing.T) {
+	c := load(t, "../rules/testdata/zh.yml")
+	md, err := Docs(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "docs/kpis_zh.md", md)
+	for _, want := range []string{"# KPI 词典", "\n## 团队：华东销售部\n", "\n### 本月营收\n", "[本月营收](#本月营收)", "| 目标 | 1.2亿 CNY |", "| 名称 | `revenue_mtd` |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("the dictionary lacks %q", want)
+		}
+	}
+}

@@ -93,11 +93,17 @@ func trendChart(k KPIResult, w Window, step time.Duration) *chart {
 	if math.IsInf(lo, 1) {
 		return nil
 	}
+	// The padding never takes the axis across zero: a wait of a minute
+	// does not read as "-5m" at the bottom of its chart.
+	floor := math.Inf(-1)
+	if lo >= 0 {
+		floor = 0
+	}
 	if hi == lo {
-		hi, lo = hi+1, lo-1
+		hi, lo = hi+1, math.Max(lo-1, floor)
 	}
 	pad := (hi - lo) * 0.08
-	lo, hi = lo-pad, hi+pad
+	lo, hi = math.Max(lo-pad, floor), hi+pad
 	x0, x1 := float64(chartLeft), float64(chartW-chartR)
 	y0, y1 := float64(chartH-chartBot), float64(chartTop)
 	span := w.End.Sub(w.Start).Seconds()

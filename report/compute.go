@@ -9,26 +9,32 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/scorecard"
 )
 
-// Status is where a KPI stood against its thresholds.
-type Status string
+// Status is where a KPI stood against its thresholds: the scorecard's
+// statuses, so that the landing page and the review read alike.
+type Status = scorecard.Status
 
-// The statuses, from best to worst. NoData is never a number: a KPI without
-// data in the period is shown as such, never as zero.
+// StatusNoData is the status of a KPI or series without data in the period.
+// It is never a number: such a KPI is shown as such, never as zero.
 const (
-	StatusOK       Status = "ok"
-	StatusWarning  Status = "warning"
-	StatusCritical Status = "critical"
-	StatusNoData   Status = "no data"
+	StatusOK       = scorecard.StatusOK
+	StatusWarning  = scorecard.StatusWarning
+	StatusCritical = scorecard.StatusCritical
+	StatusNoData   = scorecard.StatusUnknown
 )
 
-func (s Status) rank() int {
+// rank orders the statuses of data from best to worst; no data is below
+// all of them, so that any data outranks it.
+func rank(s Status) int {
 	switch s {
-	case StatusWarning:
+	case StatusOK:
 		return 1
-	case StatusCritical:
+	case StatusWarning:
 		return 2
+	case StatusCritical:
+		return 3
 	}
 	return 0
 }
@@ -114,7 +120,9 @@ func (r KPIResult) NoData() bool { return r.Status == StatusNoData }
 // Team is the review of one team's KPIs.
 type Team struct {
 	Name string
-	KPIs []KPIResult
+	// Title is the team's display title: its title, else its name.
+	Title string
+	KPIs  []KPIResult
 }
 
 // Report is the review of a period.
@@ -135,7 +143,7 @@ const maxContributors = 5
 func Compute(cat *catalog.Catalog, d *Data) *Report {
 	rep := &Report{Window: d.Window, Step: d.Step, Warnings: d.Warnings}
 	for _, team := range cat.OwningTeams() {
-		t := Team{Name: team}
+		t := Team{Name: team, Title: cat.TeamTitle(team)}
 		for _, k := range cat.TeamKPIs(team) {
 			kd := d.KPIs[k.Name]
 			if kd == nil {
@@ -190,13 +198,7 @@ func (b byTime) at(key string, t time.Time) Num {
 // breaches reports whether v is beyond the threshold th in the KPI's bad
 // direction, as the generated alerts compare.
 func breaches(k *catalog.KPI, v float64, th Num) bool {
-	if !th.OK {
-		return false
-	}
-	if k.Direction == catalog.LowerIsBetter {
-		return v > th.V
-	}
-	return v < th.V
+	return th.OK && scorecard.Breached(k, v, th.V)
 }
 
 func computeKPI(k *catalog.KPI, kd *KPIData, w Window, step time.Duration) KPIResult {
@@ -224,7 +226,7 @@ func computeKPI(k *catalog.KPI, kd *KPIData, w Window, step time.Duration) KPIRe
 				st = StatusWarning
 				f.InWarning += step
 			}
-			if st.rank() > worst[p.T.UnixMilli()].rank() || worst[p.T.UnixMilli()] == "" {
+			if rank(st) > rank(worst[p.T.UnixMilli()]) {
 				worst[p.T.UnixMilli()] = st
 			}
 			f.Status, f.Value = st, num(p.V)
@@ -246,7 +248,7 @@ func computeKPI(k *catalog.KPI, kd *KPIData, w Window, step time.Duration) KPIRe
 		}
 	}
 	for _, f := range r.Series {
-		if f.Status != StatusNoData && (r.Status == StatusNoData || f.Status.rank() > r.Status.rank()) {
+		if rank(f.Status) > rank(r.Status) {
 			r.Status = f.Status
 		}
 	}

@@ -104,12 +104,41 @@ func TestAKPIWithoutDataIsNoDataNeverZero(t *testing.T) {
 		t.Errorf("status %s, missed %v, act %d; want no data, not missed, nothing to act on", r.Status, r.Missed, len(rep.Act))
 	}
 	md := string(Markdown(rep))
-	want := "| k |  | no data | no data | no data | no data | no data | no data | no data | no data |"
+	want := "| k |  | no data | no data | no data | No data | no data | no data | no data | no data |"
 	if !strings.Contains(md, want) {
 		t.Errorf("Markdown lacks %q:\n%s", want, md)
 	}
 	if strings.Contains(md, "| 0 |") || strings.Contains(md, "0h") {
 		t.Errorf("a KPI without data shows a zero:\n%s", md)
+	}
+}
+
+func TestTheReviewHeadsTeamsAndKPIsWithTheirTitles(t *testing.T) {
+	w := week()
+	cat, err := catalog.Options{}.Parse("titles.yml", []byte(`
+sources: {db: {driver: sqlite, dsn: x.db}}
+teams: {t: {title: 运营部}}
+kpis:
+  - {name: k, title: 准时交付率, unit: count, team: t, source: db, sql: SELECT 1 AS v, value: v}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Compute(cat, &Data{Window: w, Step: time.Hour, KPIs: map[string]*KPIData{}})
+	md := string(Markdown(rep))
+	for _, want := range []string{"## Team 运营部", "| 准时交付率 |  | no data"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	html, err := HTML(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h2>Team 运营部</h2>", "<td>准时交付率</td>"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
 	}
 }
 

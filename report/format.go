@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/scorecard"
 )
 
 // The formatting of figures for a reader, shared by the renderers.
@@ -15,25 +16,12 @@ import (
 // noData is how a missing figure reads: never as zero.
 const noData = "no data"
 
-// FormatValue renders v in the KPI's unit.
+// FormatValue renders a figure in the KPI's unit, as the scorecard does.
 func FormatValue(k *catalog.KPI, n Num) string {
 	if !n.OK {
 		return noData
 	}
-	v := n.V
-	switch k.Unit {
-	case catalog.UnitRatio:
-		return strconv.FormatFloat(v*100, 'f', 1, 64) + "%"
-	case catalog.UnitPercent:
-		return strconv.FormatFloat(v, 'f', 1, 64) + "%"
-	case catalog.UnitCurrency:
-		return strconv.FormatFloat(v, 'f', 2, 64) + " " + k.Currency
-	case catalog.UnitSeconds:
-		return time.Duration(v * float64(time.Second)).Round(time.Second).String()
-	case catalog.UnitBytes:
-		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
-	}
-	return plain(v)
+	return scorecard.FormatValue(k, n.V)
 }
 
 // FormatDelta renders a difference of two values in the KPI's unit, signed:
@@ -61,14 +49,7 @@ func FormatRatio(n Num) string {
 	if !n.OK {
 		return noData
 	}
-	return strconv.FormatFloat(n.V*100, 'f', 1, 64) + "%"
-}
-
-func plain(v float64) string {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
+	return scorecard.FormatShare(&n.V)
 }
 
 // FormatDuration renders a time spent, in days, hours and minutes.
@@ -105,7 +86,7 @@ func better(k *catalog.KPI, change Num) string {
 }
 
 // title is how a KPI is named to a reader.
-func title(k *catalog.KPI) string { return k.Name }
+func title(k *catalog.KPI) string { return k.DisplayTitle() }
 
 // windowText describes the period and the one it is compared with, in the
 // calendar's zone.

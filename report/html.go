@@ -25,8 +25,8 @@ type htmlRow struct {
 }
 
 type htmlTeam struct {
-	Name string
-	KPIs []htmlKPI
+	Title string
+	KPIs  []htmlKPI
 }
 
 type htmlAct struct {
@@ -62,7 +62,7 @@ func HTML(r *Report) ([]byte, error) {
 		data.Partial = partialText(r.Window)
 	}
 	for _, t := range r.Teams {
-		ht := htmlTeam{Name: t.Name}
+		ht := htmlTeam{Title: t.Title}
 		for _, k := range t.KPIs {
 			hk := htmlKPI{KPIResult: k, Chart: trendChart(k, r.Window, r.Step)}
 			for _, row := range rows(k) {

@@ -19,7 +19,7 @@ func Markdown(r *Report) []byte {
 		fmt.Fprintf(&b, "> Prometheus warned: %s\n\n", mdCell(w))
 	}
 	for _, t := range r.Teams {
-		fmt.Fprintf(&b, "## Team %s\n\n", t.Name)
+		fmt.Fprintf(&b, "## Team %s\n\n", t.Title)
 		b.WriteString("| KPI | Series | Value | Target | Attainment | Status | In warning | In critical | Previous | Change |\n")
 		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, k := range t.KPIs {
@@ -27,7 +27,7 @@ func Markdown(r *Report) []byte {
 				f := row.f
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 					mdCell(title(k.KPI)), mdCell(row.name), FormatValue(k.KPI, f.Value), FormatValue(k.KPI, f.Target),
-					FormatRatio(f.Attainment), f.Status, timeIn(f, f.InWarning), timeIn(f, f.InCritical),
+					FormatRatio(f.Attainment), f.Status.Word(), timeIn(f, f.InWarning), timeIn(f, f.InCritical),
 					FormatValue(k.KPI, f.Previous), changeText(k, f))
 			}
 		}
@@ -44,7 +44,7 @@ func Markdown(r *Report) []byte {
 	b.WriteString("| KPI | Team | Owner | Attainment | Status | Runbook |\n|---|---|---|---|---|---|\n")
 	for _, k := range r.Act {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", mdCell(title(k.KPI)), mdCell(k.KPI.Team), mdCell(k.KPI.Owner),
-			FormatRatio(actAttainment(k)), k.Status, mdCell(orNone(k.KPI.RunbookURL)))
+			FormatRatio(actAttainment(k)), k.Status.Word(), mdCell(orNone(k.KPI.RunbookURL)))
 	}
 	return b.Bytes()
 }

@@ -72,3 +72,21 @@ func TestAChartBreaksItsLineWhereDataIsMissing(t *testing.T) {
 		t.Errorf("stretches %v, want hours 0-2, 5, 9-10", got)
 	}
 }
+
+func TestTheAxisOfAChartOfPositiveValuesStopsAtZero(t *testing.T) {
+	w := week()
+	k := testKPI(catalog.UnitSeconds, catalog.LowerIsBetter)
+	trend := hourly(w, lbl(), 0, 24, func(i int) float64 { return float64(10 + 650*(i%2)) })
+	r := KPIResult{KPI: k, Series: []Figures{{Labels: "all", Trend: trend.Points}}}
+	c := trendChart(r, w, time.Hour)
+	if c == nil {
+		t.Fatal("no chart")
+	}
+	if bottom := c.YLabels[1].Text; bottom != "0s" {
+		t.Errorf("the axis of waits of 10 s to 11 min starts at %q, want 0s", bottom)
+	}
+	r.Series[0].Trend = hourly(w, lbl(), 0, 24, func(i int) float64 { return float64(600 - 1200*(i%2)) }).Points
+	if bottom := trendChart(r, w, time.Hour).YLabels[1].Text; !strings.HasPrefix(bottom, "-") {
+		t.Errorf("the axis of values down to -10m starts at %q, want below zero", bottom)
+	}
+}

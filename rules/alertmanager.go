@@ -254,10 +254,21 @@ func alertmanager(c *catalog.Catalog, v AMVersion) *AMConfig {
 		// A source's outage explains why its KPIs are stale and fail to
 		// collect: while it fires, those alerts only repeat it.
 		SourceMatchers: []string{matcher("alertname", catalog.AlertSourceDown)},
-		TargetMatchers: []string{"alertname=~" + strconv.Quote(catalog.AlertStale+"|"+catalog.AlertCollectionErrors)},
+		TargetMatchers: []string{"alertname=~" + strconv.Quote(outageExplains(c))},
 		Equal:          []string{catalog.LabelSource},
 	}}
 	return cfg
+}
+
+// outageExplains are the alerts a source's outage mutes, as a regular
+// expression: the KPIs' stale and collection-error alerts, and the
+// control-error alerts when the catalog has controls.
+func outageExplains(c *catalog.Catalog) string {
+	re := catalog.AlertStale + "|" + catalog.AlertCollectionErrors
+	if slices.ContainsFunc(c.KPIs, func(k *catalog.KPI) bool { return k.Control != nil }) {
+		re += "|" + catalog.AlertControlErrors
+	}
+	return re
 }
 
 // inhibitEqual are the labels a critical and a warning alert must share for

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -39,10 +40,8 @@ func (x kpiCtx) anomalyAlerts() []rulefmt.Rule {
 		return nil
 	}
 	n := fmtFloat(a.StdDevs)
-	summary := x.title() + " is " + x.queryValue(x.rec(catalog.OpValue)) + ", more than " + n +
-		" standard deviations from its " + a.Window.String() + " baseline."
-	desc := x.k.Help + " The baseline is the mean of the value over " + a.Window.String() +
-		", ending " + durStr(x.anomalyOffset()) + " ago. Owner: " + x.k.Owner + "."
+	summary := fmt.Sprintf(x.t.AnomalySummaryF, x.title(), x.queryValue(x.rec(catalog.OpValue)), n, x.t.Span(a.Window.D()))
+	desc := x.withOwner(fmt.Sprintf(x.t.AnomalyDescF, x.t.Span(a.Window.D()), x.t.Span(x.anomalyOffset())))
 	return []rulefmt.Rule{{
 		Alert:       catalog.AlertAnomaly,
 		Expr:        "abs(" + x.rec(catalog.OpZScore) + ") > " + n,

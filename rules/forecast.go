@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -47,16 +48,15 @@ func (x kpiCtx) forecastAlerts() []rulefmt.Rule {
 	if !x.k.ForecastEnabled() {
 		return nil
 	}
-	cmp, side := " < ", "below"
+	cmp, side := " < ", x.t.Side(x.k.Direction)
 	if !x.higher() {
-		cmp, side = " > ", "above"
+		cmp = " > "
 	}
 	expr := "(" + x.rec(catalog.OpForecast) + cmp + x.on() + " " + x.rec(catalog.OpTarget) + ")" +
 		" and on() (" + x.elapsedSelector() + " >= " + fmtFloat(forecastGate) + ")"
-	summary := "At its current pace " + x.title() + " ends the " + string(x.k.Period) + " at " +
-		x.k.HumanizeTemplate("$value") + ", " + side + " its target of " + x.queryValue(x.rec(catalog.OpTarget)) + "."
-	desc := x.k.Help + " The forecast is the value so far divided by the elapsed share of the " +
-		string(x.k.Period) + " (" + x.zoneText() + "); it starts once a quarter of the " + string(x.k.Period) + " has passed. Owner: " + x.k.Owner + "."
+	period := x.t.Period(x.k.Period)
+	summary := fmt.Sprintf(x.t.ForecastSummaryF, x.title(), period, x.value("$value"), side, x.queryValue(x.rec(catalog.OpTarget)))
+	desc := x.withOwner(fmt.Sprintf(x.t.ForecastDescF, period, x.zoneText()))
 	return []rulefmt.Rule{{
 		Alert:       catalog.AlertForecastMiss,
 		Expr:        expr,

@@ -69,7 +69,7 @@ func groupName(team, group string) string {
 func KPIAlerts(c *catalog.Catalog, k *catalog.KPI) []rulefmt.Rule {
 	x := newKPICtx(c, k)
 	var out []rulefmt.Rule
-	for _, part := range [][]rulefmt.Rule{x.thresholdAlerts(), x.forecastAlerts(), x.anomalyAlerts(), x.stalenessAlerts()} {
+	for _, part := range [][]rulefmt.Rule{x.thresholdAlerts(), x.forecastAlerts(), x.anomalyAlerts(), x.stalenessAlerts(), x.controlAlerts()} {
 		out = append(out, part...)
 	}
 	return out
@@ -225,10 +225,12 @@ func (x kpiCtx) rules() []rulefmt.Rule {
 		x.forecastRecords(),
 		x.anomalyRecords(),
 		x.rollupRecords(),
+		x.controlRecords(),
 		x.thresholdAlerts(),
 		x.forecastAlerts(),
 		x.anomalyAlerts(),
 		x.stalenessAlerts(),
+		x.controlAlerts(),
 	} {
 		rs = append(rs, part...)
 	}

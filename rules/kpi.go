@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 )
 
 // kpiCtx is one KPI seen by the rule builders: the names and label lists every
@@ -24,6 +26,8 @@ type kpiCtx struct {
 	keep []string
 	// metric is the KPI's exported metric name.
 	metric string
+	// t is the catalog language's sentences.
+	t *i18n.Text
 	// alerts are the KPI's alert rules once the tests ask for them
 	// (withAlerts), so that each expected alert does not build them all.
 	alerts []alertRule
@@ -35,7 +39,7 @@ func newKPICtx(c *catalog.Catalog, k *catalog.KPI) kpiCtx {
 		by = append(by, g)
 	}
 	keep := append([]string{catalog.LabelKPI, catalog.LabelTeam}, by...)
-	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName()}
+	return kpiCtx{c: c, k: k, by: by, keep: keep, metric: k.MetricName(), t: i18n.For(c.Global.Language)}
 }
 
 // rec is the name of the KPI-level record op, catalog.KPI.KPIRecord.
@@ -84,8 +88,8 @@ func (x kpiCtx) scrape() time.Duration { return x.c.Alerting.ScrapeInterval.D() 
 // its summary.
 func (x kpiCtx) annotations(summary, description string) map[string]string {
 	a := map[string]string{
-		"summary":       summary,
-		"description":   description,
+		"summary":       x.t.Finish(summary),
+		"description":   x.t.Finish(description),
 		"dashboard_url": x.c.DashboardURL(x.k),
 	}
 	if x.k.RunbookURL != "" {
@@ -94,16 +98,17 @@ func (x kpiCtx) annotations(summary, description string) map[string]string {
 	return a
 }
 
-// title names the KPI and, in templates, the series' label values.
+// title names the KPI by its display title and, in templates, the series'
+// label values.
 func (x kpiCtx) title() string {
 	if len(x.k.Labels) == 0 {
-		return x.k.Name
+		return x.t.Term(x.k.DisplayTitle())
 	}
 	parts := make([]string, len(x.k.Labels))
 	for i, l := range x.k.Labels {
 		parts[i] = l + "={{ $labels." + l + " }}"
 	}
-	return x.k.Name + " (" + strings.Join(parts, ", ") + ")"
+	return x.t.Term(fmt.Sprintf(x.t.SeriesF, x.k.DisplayTitle(), strings.Join(parts, x.t.LabelSep)))
 }
 
 // queryValue renders, in an alert template, the current value of a KPI-level
@@ -126,9 +131,19 @@ func (x kpiCtx) queryValue(record string) string {
 		b.WriteString(l)
 	}
 	b.WriteString(" | query }}")
-	b.WriteString(x.k.HumanizeTemplate("(. | first | value)"))
-	b.WriteString("{{ else }}unknown{{ end }}")
+	b.WriteString(x.value("(. | first | value)"))
+	b.WriteString("{{ else }}" + x.t.Unknown + "{{ end }}")
 	return b.String()
+}
+
+// value renders the template pipeline expr in the KPI's unit, as the
+// catalog's language writes numbers.
+func (x kpiCtx) value(expr string) string { return x.t.ValueTemplate(x.k, expr) }
+
+// withOwner ends a description: the KPI's help, the sentences, its owner.
+func (x kpiCtx) withOwner(sentences ...string) string {
+	parts := append([]string{x.k.Help}, sentences...)
+	return x.t.Sentences(append(parts, x.t.Owner(x.k.Owner))...)
 }
 
 func maxDur(ds ...time.Duration) time.Duration {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -120,9 +121,9 @@ func (x kpiCtx) shareSample(v float64) ExpSample {
 
 // zoneText says how the KPI's period is counted, for descriptions.
 func (x kpiCtx) zoneText() string {
-	how := "by wall time"
+	how := x.t.WallTime
 	if x.working() {
-		how = "by working time"
+		how = x.t.WorkTime
 	}
-	return "calendar " + x.c.CalendarName(x.k) + ", " + x.c.CalendarOf(x.k).Location().String() + ", " + how
+	return fmt.Sprintf(x.t.ZoneF, x.c.CalendarName(x.k), x.c.CalendarOf(x.k).Location().String(), how)
 }

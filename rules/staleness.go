@@ -1,13 +1,15 @@
 package rules
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/i18n"
 )
 
 // selfFor is the for duration of alerts on the exporter's own metrics: two
@@ -19,11 +21,14 @@ func (x kpiCtx) selfFor() time.Duration { return maxDur(2*x.interval(), 2*x.scra
 // but errors that keep coming do.
 func (x kpiCtx) errorsWindow() time.Duration { return maxDur(3*x.interval(), 5*x.scrape()) }
 
-// sources are the sources the KPI's value and target come from.
+// sources are the sources the KPI's value, target and control come from.
 func (x kpiCtx) sources() []string {
 	s := []string{x.k.Source}
 	if t := x.k.Target; t != nil && t.Source != "" && t.Source != x.k.Source {
 		s = append(s, t.Source)
+	}
+	if ct := x.k.Control; ct != nil && !slices.Contains(s, ct.Source) {
+		s = append(s, ct.Source)
 	}
 	return s
 }
@@ -50,7 +55,6 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 	errs := "sum by (" + catalog.LabelKPI + ", " + catalog.LabelReason + ") (increase(" +
 		x.selfSelector(catalog.SelfErrors) + "[" + w + "])) > 0"
 
-	owner := " Owner: " + x.k.Owner + "."
 	return []rulefmt.Rule{
 		{
 			Alert:  catalog.AlertStale,
@@ -58,9 +62,8 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			For:    md(x.selfFor()),
 			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
-				"No fresh value of "+x.k.Name+" for more than "+durStr(maxAge)+".",
-				x.k.Help+" The exporter has not collected the KPI successfully within its max age of "+
-					durStr(maxAge)+" ("+durStr(x.interval())+" interval), or does not report it at all."+owner),
+				fmt.Sprintf(x.t.StaleSummaryF, x.t.Term(x.k.DisplayTitle()), x.t.Span(maxAge)),
+				x.withOwner(fmt.Sprintf(x.t.StaleDescF, x.t.Span(maxAge), x.t.Span(x.interval())))),
 		},
 		{
 			Alert:  catalog.AlertCollectionErrors,
@@ -68,8 +71,8 @@ func (x kpiCtx) stalenessAlerts() []rulefmt.Rule {
 			For:    md(x.errorsWindow()),
 			Labels: x.selfAlertLabels(catalog.SeverityWarning),
 			Annotations: x.annotations(
-				"Collecting "+x.k.Name+" keeps failing with {{ $labels.reason }} errors.",
-				"The exporter counted "+x.k.Name+" errors of reason {{ $labels.reason }} in every "+w+" window for "+w+"."+owner),
+				fmt.Sprintf(x.t.ErrorsSummaryF, x.t.Term(x.k.DisplayTitle())),
+				x.t.Sentences(fmt.Sprintf(x.t.ErrorsDescF, x.t.Term(x.k.DisplayTitle()), x.t.Span(x.errorsWindow())), x.t.Owner(x.k.Owner))),
 		},
 	}
 }
@@ -90,10 +93,11 @@ func sourceAlerts(c *catalog.Catalog, team string, kpis []*catalog.KPI, forOf ma
 			if users[s] == nil {
 				order = append(order, s)
 			}
-			users[s] = append(users[s], k.Name)
+			users[s] = append(users[s], k.DisplayTitle())
 		}
 	}
 	out := make([]rulefmt.Rule, 0, len(order))
+	t := i18n.For(c.Global.Language)
 	for _, s := range order {
 		expr := "max by (" + catalog.LabelSource + ") (" + catalog.SelfSourceUp + "{" +
 			catalog.LabelSource + "=" + strconv.Quote(s) + "}) == 0"
@@ -107,9 +111,8 @@ func sourceAlerts(c *catalog.Catalog, team string, kpis []*catalog.KPI, forOf ma
 				catalog.LabelSeverity: catalog.SeverityCritical,
 			},
 			Annotations: map[string]string{
-				"summary": "Source {{ $labels.source }} is down.",
-				"description": "The exporter cannot reach database source {{ $labels.source }}, so these KPIs of team " +
-					team + " are not collected: " + strings.Join(users[s], ", ") + ".",
+				"summary":       t.SourceDownSummary,
+				"description":   t.Finish(fmt.Sprintf(t.SourceDownDescF, t.Term(c.TeamTitle(team)), t.List(users[s]))),
 				"dashboard_url": c.TeamDashboardURL(team),
 			},
 		})

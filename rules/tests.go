@@ -311,6 +311,9 @@ func expandTemplate(text string, lbls map[string]string, value float64, values m
 		if err != nil {
 			return nil, err
 		}
+		if v, ok := quotient(e); ok {
+			return promql.Vector{{F: v}}, nil
+		}
 		vs, ok := e.(*parser.VectorSelector)
 		if !ok {
 			return nil, fmt.Errorf("unexpected query %q", q)

@@ -12,7 +12,7 @@ import (
 func (x kpiCtx) minuteTests() ([]TestGroup, error) {
 	var out []TestGroup
 	for _, f := range []func() ([]TestGroup, error){
-		x.attainmentTests, x.thresholdTests, x.anomalyTests, x.errorTests,
+		x.attainmentTests, x.thresholdTests, x.anomalyTests, x.errorTests, x.controlTests,
 	} {
 		tg, err := f()
 		if err != nil {

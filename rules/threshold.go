@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -80,25 +81,26 @@ func (x kpiCtx) gated(l level) bool { return l.t.OfTarget && x.k.Period != catal
 
 func (x kpiCtx) thresholdAlerts() []rulefmt.Rule {
 	var out []rulefmt.Rule
-	cmp, side := " < ", "below"
+	cmp, side := " < ", x.t.Side(x.k.Direction)
 	if !x.higher() {
-		cmp, side = " > ", "above"
+		cmp = " > "
 	}
 	for _, l := range x.levels() {
 		expr := x.rec(catalog.OpValue) + cmp + x.on() + " " + x.rec(l.op)
 		if x.gated(l) {
 			expr = "(" + expr + ") and on() (" + x.elapsedSelector() + " >= " + fmtFloat(thresholdWarmup) + ")"
 		}
-		summary := x.title() + " is " + x.k.HumanizeTemplate("$value") + ", " + side + " its " + l.severity +
-			" threshold of " + x.queryValue(x.rec(l.op)) + x.targetPart() + "."
-		desc := x.k.Help + " The " + l.severity + " threshold is " + l.t.String()
+		sev := x.t.Severity(l.severity)
+		summary := fmt.Sprintf(x.t.ThresholdSummaryF, x.title(), x.value("$value"), side, sev,
+			x.queryValue(x.rec(l.op)), x.targetPart())
+		level := fmt.Sprintf(x.t.ThresholdDescF, sev, x.t.Amount(x.k, l.t.Value))
 		if l.t.OfTarget {
-			desc += " of the target"
+			level = fmt.Sprintf(x.t.ThresholdDescOfTargetF, sev, l.t.String())
 			if x.k.Period != catalog.PeriodNone {
-				desc += " expected by now in the " + string(x.k.Period) + " (" + x.zoneText() + ")"
+				level = fmt.Sprintf(x.t.ThresholdDescOfPeriodTargetF, sev, l.t.String(), x.t.Period(x.k.Period), x.zoneText())
 			}
 		}
-		desc += ". Owner: " + x.k.Owner + "."
+		desc := x.withOwner(level)
 		out = append(out, rulefmt.Rule{
 			Alert:         l.alert,
 			Expr:          expr,
@@ -119,7 +121,7 @@ func (x kpiCtx) targetPart() string {
 	}
 	t := x.queryValue(x.rec(catalog.OpTarget))
 	if x.k.Period == catalog.PeriodNone {
-		return "; target " + t
+		return fmt.Sprintf(x.t.TargetPartF, t)
 	}
-	return "; expected by now " + x.queryValue(x.rec(catalog.OpExpectedToDate)) + " of the " + string(x.k.Period) + "'s target " + t
+	return fmt.Sprintf(x.t.TargetPartPeriodF, x.queryValue(x.rec(catalog.OpExpectedToDate)), x.t.Period(x.k.Period), t)
 }

@@ -40,8 +40,9 @@ func FormatValue(k *catalog.KPI, v float64) string {
 	return humanize.Commaf(math.Round(v*100) / 100)
 }
 
-// formatShare renders an attainment or a pacing as a percentage.
-func formatShare(r *float64) string {
+// FormatShare renders an attainment or a pacing as a percentage, and
+// nothing when there is none.
+func FormatShare(r *float64) string {
 	if r == nil {
 		return ""
 	}

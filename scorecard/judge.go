@@ -36,14 +36,14 @@ func (j judgement) good(v, t float64) *float64 {
 	return ratio(t, v)
 }
 
-// breached reports whether v is on the wrong side of level, as the
+// Breached reports whether v is on the wrong side of level for k, as the
 // threshold alerts compare: below it when higher is better, above when
-// lower.
-func (j judgement) breached(v, level float64) bool {
-	if j.higher {
-		return v < level
+// lower. The review report judges its history the same way.
+func Breached(k *catalog.KPI, v, level float64) bool {
+	if k.Direction == catalog.LowerIsBetter {
+		return v > level
 	}
-	return v > level
+	return v < level
 }
 
 // level is the value of a threshold for a series, the way the rules
@@ -90,13 +90,13 @@ func (j judgement) row(s *Series) Row {
 		r.Target = &t
 		r.Attainment = j.good(s.Value, t)
 		r.Text.Target = FormatValue(k, t)
-		r.Text.Attainment = formatShare(r.Attainment)
+		r.Text.Attainment = FormatShare(r.Attainment)
 		if j.elapsed != nil {
 			e := t * *j.elapsed
 			r.Expected = &e
 			r.Pacing = j.good(s.Value, e)
 			r.Text.Expected = FormatValue(k, e)
-			r.Text.Pacing = formatShare(r.Pacing)
+			r.Text.Pacing = FormatShare(r.Pacing)
 		}
 	}
 	var th catalog.Thresholds
@@ -110,9 +110,9 @@ func (j judgement) row(s *Series) Row {
 		r.Status = StatusOK
 	}
 	switch {
-	case crit != nil && !critGated && j.breached(s.Value, *crit):
+	case crit != nil && !critGated && Breached(k, s.Value, *crit):
 		r.Status = StatusCritical
-	case warn != nil && !warnGated && j.breached(s.Value, *warn):
+	case warn != nil && !warnGated && Breached(k, s.Value, *warn):
 		r.Status = StatusWarning
 	}
 	return r

@@ -131,14 +131,18 @@ func (c *Counts) add(s Status, n int) {
 
 // Team is one team's KPIs, in name order.
 type Team struct {
-	Name   string `json:"name"`
+	Name string `json:"name"`
+	// Title is the team's display title: its title, else its name.
+	Title  string `json:"title"`
 	Counts Counts `json:"counts"`
 	KPIs   []KPI  `json:"kpis"`
 }
 
 // KPI is one KPI's standing: its worst series' status and every series.
 type KPI struct {
-	Name       string `json:"name"`
+	Name string `json:"name"`
+	// Title is the KPI's display title: its title, else its name.
+	Title      string `json:"title"`
 	Help       string `json:"help,omitempty"`
 	Owner      string `json:"owner"`
 	Unit       string `json:"unit,omitempty"`
@@ -206,7 +210,7 @@ func Build(cat *catalog.Catalog, in []Input, now time.Time) Scorecard {
 	}
 	shares := shareCache{}
 	for _, team := range cat.OwningTeams() {
-		t := Team{Name: team}
+		t := Team{Name: team, Title: cat.TeamTitle(team)}
 		for _, k := range cat.TeamKPIs(team) {
 			x, ok := byName[k.Name]
 			if !ok {
@@ -274,7 +278,7 @@ func judge(cat *catalog.Catalog, x *Input, now time.Time, shares shareCache) KPI
 	k := x.KPI
 	cal := cat.CalendarOf(k)
 	kp := KPI{
-		Name: k.Name, Help: k.Help, Owner: k.Owner, Unit: string(k.Unit), Currency: k.Currency,
+		Name: k.Name, Title: k.DisplayTitle(), Help: k.Help, Owner: k.Owner, Unit: string(k.Unit), Currency: k.Currency,
 		Direction: string(catalog.HigherIsBetter), Period: string(k.Period),
 		Calendar: cat.CalendarName(k), TimeZone: cal.Location().String(), RunbookURL: k.RunbookURL,
 		Health: x.Health, LastError: x.LastError, Status: StatusNone,

@@ -13,6 +13,7 @@ const testCatalog = `
 calendars:
   cn: {timezone: Asia/Shanghai, work_hours: ["09:00-12:00", "13:00-18:00"]}
 sources: {db: {driver: sqlite, dsn: x.db}}
+teams: {sales: {title: 销售部}}
 kpis:
   - {name: delivery_ratio, unit: ratio, team: ops, owner: ann, source: db, sql: SELECT 1 AS v, value: v, direction: higher,
      target: 0.95, thresholds: {warning: 0.9, critical: 0.8}}
@@ -22,7 +23,7 @@ kpis:
      labels: [region], value: v, direction: higher, target: 3100, period: month, calendar: cn, thresholds: {warning: "90%", critical: "70%"}}
   - {name: revenue_work, unit: currency, currency: CNY, team: sales, owner: bob, source: db, sql: SELECT 1 AS v, value: v,
      direction: higher, target: 1000, period: month, calendar: cn, accrual: working, thresholds: {critical: "50%"}}
-  - {name: signups, unit: count, team: sales, owner: bob, source: db, sql: SELECT 1 AS v, value: v, direction: higher}
+  - {name: signups, title: 新注册用户数, unit: count, team: sales, owner: bob, source: db, sql: SELECT 1 AS v, value: v, direction: higher}
   - {name: disk_used, unit: bytes, team: ops, owner: ann, source: db, sql: SELECT 1 AS v, value: v, direction: lower,
      thresholds: {warning: 1000, critical: 2000}}
 `
@@ -269,6 +270,10 @@ func TestScorecardGroupsByTeamAndCountsStatuses(t *testing.T) {
 	}
 	if ops.KPIs[1].Status != StatusWarning {
 		t.Errorf("latency status %s, want the worst of its series: warning", ops.KPIs[1].Status)
+	}
+	sales := sc.Teams[1]
+	if ops.Title != "ops" || sales.Title != "销售部" || sales.KPIs[0].Title != "新注册用户数" || ops.KPIs[0].Title != "delivery_ratio" {
+		t.Errorf("titles: teams %q %q, KPIs %q %q; want the titles, else the names", ops.Title, sales.Title, sales.KPIs[0].Title, ops.KPIs[0].Title)
 	}
 	want := Counts{OK: 1, Warning: 1, Critical: 1, None: 1}
 	if sc.Counts != want {

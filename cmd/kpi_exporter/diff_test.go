@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -120,5 +121,38 @@ func TestDiffNeedsTwoCatalogs(t *testing.T) {
 	code, _, errOut := execCLI(t, "diff", filepath.Join("..", "..", "config.example.yaml"))
 	if code != exitUsage || !strings.Contains(errOut, "want two catalogs") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// Issue 20: with --require-changelog, a definition change needs a new
+// change-log entry; the error names the KPI's file and line.
+func TestDiffRequireChangelog(t *testing.T) {
+	example := "../../config.example.yaml"
+	unlogged := editedExample(t, t.TempDir(), "    target: 0.05\n", "    target: 0.06\n")
+	logged := editedExample(t, t.TempDir(), "    target: 0.05\n", "    target: 0.06\n    changelog:\n"+
+		"      - {date: 2026-11-20, author: ana@example.com, approver: bo@example.com, reason: Target raised for Q1 (SALES-12).}\n")
+	ownerOnly := editedExample(t, t.TempDir(), "    owner: tom.becker@example.com\n", "    owner: new-lead@example.com\n")
+
+	code, out, errOut := execCLI(t, "diff", example, unlogged, "--require-changelog")
+	if code != exitFailure || !regexp.MustCompile(`(?m)^\S+/catalog\.yml:\d+: kpi conversion_rate: the definition changed \(\w+ -> \w+\) without a new changelog entry \(date, author, approver, reason\)$`).MatchString(errOut) {
+		t.Errorf("a definition change without an entry: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := execCLI(t, "diff", example, unlogged); code != exitOK {
+		t.Errorf("without --require-changelog the same change exits %d", code)
+	}
+	code, md, errOut := execCLI(t, "diff", example, logged, "--require-changelog", "--output=markdown")
+	if code != exitOK || !strings.Contains(md, "| `conversion_rate` | 2026-11-20 | ana@example.com | bo@example.com | Target raised for Q1 (SALES-12). |") {
+		t.Errorf("a definition change with an entry: exit %d\n%s%s", code, md, errOut)
+	}
+	if code, out, errOut := execCLI(t, "diff", example, ownerOnly, "--require-changelog"); code != exitOK {
+		t.Errorf("an owner change needs no entry: exit %d\n%s%s", code, out, errOut)
+	}
+	_, js, _ := execCLI(t, "diff", example, unlogged, "--output=json")
+	if !strings.Contains(js, `"changelog_missing": true`) || !strings.Contains(js, `"pos": "`) {
+		t.Errorf("the json report does not flag the missing entry:\n%s", js)
+	}
+	_, md, _ = execCLI(t, "diff", example, unlogged, "--require-changelog", "--output=markdown")
+	if !strings.Contains(md, "- [ ] `conversion_rate` (") {
+		t.Errorf("the markdown does not list the missing entry:\n%s", md)
 	}
 }

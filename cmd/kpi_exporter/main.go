@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		newServeCmd(app),
 		newCheckCmd(app),
 		newDiffCmd(app),
+		newExplainCmd(app),
 		newGenerateCmd(app),
 		newReportCmd(app),
 	}

@@ -376,15 +376,15 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 			"Period: 2026-11-01 00:00 to 2026-12-01 00:00 (UTC), compared with 2026-10-01 00:00 to 2026-11-01 00:00.",
 			"## Team ops",
 			// north ends at 0.92 (0.92/0.95 = 96.8%), 72 hours at 0.85, 12 at 0.70.
-			"| delivery_ratio | region=north | 92.0% | 95.0% | 96.8% | ok | 3d | 12h | 96.0% | -4.0 pp (worse) |",
-			"| delivery_ratio | region=south | 96.0% | 95.0% | 101.1% | ok | 0h | 0h | 98.0% | -2.0 pp (worse) |",
+			"| delivery_ratio | region=north | 92.0% | 95.0% | 96.8% | OK | 3d | 12h | 96.0% | -4.0 pp (worse) |",
+			"| delivery_ratio | region=south | 96.0% | 95.0% | 101.1% | OK | 0h | 0h | 98.0% | -2.0 pp (worse) |",
 			// 100/95 = 105.3%; 24 hours at 130.
-			"| ticket_backlog |  | 95 | 100 | 105.3% | ok | 1d | 0h | 110 | -15 (better) |",
+			"| ticket_backlog |  | 95 | 100 | 105.3% | OK | 1d | 0h | 110 | -15 (better) |",
 			// 800 + 480 against 1000 + 500: 85.3%; web 144 hours at 800, 6 at 700.
-			"| revenue_eur | all | 1280.00 EUR | 1500.00 EUR | 85.3% | warning | 6d | 6h | 1450.00 EUR | -170.00 EUR (worse) |",
-			"| revenue_eur | channel=store | 480.00 EUR | 500.00 EUR | 96.0% | ok | 0h | 0h | 450.00 EUR | +30.00 EUR (better) |",
-			"| revenue_eur | channel=web | 800.00 EUR | 1000.00 EUR | 80.0% | warning | 6d | 6h | 1000.00 EUR | -200.00 EUR (worse) |",
-			"| nps_score |  | no data | no data | no data | no data | no data | no data | no data | no data |",
+			"| revenue_eur | all | 1,280.00 EUR | 1,500.00 EUR | 85.3% | Warning | 6d | 6h | 1,450.00 EUR | -170.00 EUR (worse) |",
+			"| revenue_eur | channel=store | 480.00 EUR | 500.00 EUR | 96.0% | OK | 0h | 0h | 450.00 EUR | +30.00 EUR (better) |",
+			"| revenue_eur | channel=web | 800.00 EUR | 1,000.00 EUR | 80.0% | Warning | 6d | 6h | 1,000.00 EUR | -200.00 EUR (worse) |",
+			"| nps_score |  | no data | no data | no data | No data | no data | no data | no data | no data |",
 			// Warning fired Nov 10 02:00 to Nov 13 04:00 (75 h) and Nov 20
 			// 02:00 to 16:00 (15 h); critical Nov 20 02:00 to 16:00.
 			"| KPIThresholdWarning | warning | region=north | 2 | 3d 18h | 2026-11-10 02:00 |",
@@ -397,8 +397,8 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 			"| channel=web | 200.00 EUR | 90.9% |\n| channel=store | 20.00 EUR | 9.1% |\n",
 			"| channel=web | -200.00 EUR | 117.6% |\n| channel=store | +30.00 EUR | -17.6% |\n",
 			"## Act\n\n| KPI | Team | Owner | Attainment | Status | Runbook |\n|---|---|---|---|---|---|\n" +
-				"| delivery_ratio | ops | alice@example.com | 96.8% | ok | https://runbooks.example.com/delivery |\n" +
-				"| revenue_eur | sales | bob@example.com | 85.3% | warning | https://runbooks.example.com/revenue |\n",
+				"| delivery_ratio | ops | alice@example.com | 96.8% | OK | https://runbooks.example.com/delivery |\n" +
+				"| revenue_eur | sales | bob@example.com | 85.3% | Warning | https://runbooks.example.com/revenue |\n",
 		}
 		for _, w := range want {
 			if !strings.Contains(stdout, w) {
@@ -440,7 +440,7 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 			// October up to the same point.
 			"compared with 2026-10-01 00:00 to 2026-10-20 12:00.",
 			// The last hour before noon on Nov 20: 0.70 against 0.95.
-			"| delivery_ratio | region=north | 70.0% | 95.0% | 73.7% | critical | 3d | 12h | 96.0% | -26.0 pp (worse) |",
+			"| delivery_ratio | region=north | 70.0% | 95.0% | 73.7% | Critical | 3d | 12h | 96.0% | -26.0 pp (worse) |",
 		} {
 			if !strings.Contains(stdout, w) {
 				t.Errorf("the partial review lacks\n%s\n---- review ----\n%s", w, stdout)
@@ -529,7 +529,7 @@ func TestReportAgainstARealPrometheus(t *testing.T) {
 		if strings.ReplaceAll(parts["text/plain"], "\r\n", "\n") != string(md) {
 			t.Errorf("the text part is not the Markdown review:\n%s", parts["text/plain"])
 		}
-		if !strings.Contains(parts["text/html"], "<svg") || !strings.Contains(parts["text/html"], "1280.00 EUR") {
+		if !strings.Contains(parts["text/html"], "<svg") || !strings.Contains(parts["text/html"], "1,280.00 EUR") {
 			t.Errorf("the HTML part is not the review:\n%.500s", parts["text/html"])
 		}
 	})
