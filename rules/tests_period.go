@@ -187,8 +187,8 @@ func (x kpiCtx) forecastTests() ([]TestGroup, error) {
 // boundaryTests follow a KPI that is exactly on pace across the first start
 // of a period in its calendar after the tests' epoch (local midnight, not
 // UTC's): at the last step before it and the first step after it, pacing is
-// 1 and no threshold or forecast alert fires. Its value restarts with the
-// period, as the KPI's SQL counts it.
+// 1 and no paced threshold or forecast alert fires. Its value restarts with
+// the period, as the KPI's SQL counts it.
 func (x kpiCtx) boundaryTests() ([]TestGroup, error) {
 	_, end := x.c.CalendarOf(x.k).Bounds(calendar.Period(x.k.Period), epoch)
 	s1 := end.Sub(epoch)
@@ -209,9 +209,23 @@ func (x kpiCtx) boundaryTests() ([]TestGroup, error) {
 			pacing.ExpSamples = []ExpSample{x.sample(catalog.OpPacing, 1)}
 		}
 		g.PromqlExprTests = append(g.PromqlExprTests, pacing)
-		for _, name := range []string{catalog.AlertThresholdWarning, catalog.AlertThresholdCritical, catalog.AlertForecastMiss} {
+		for _, name := range x.pacedAlerts() {
 			g.AlertRuleTests = append(g.AlertRuleTests, AlertTest{EvalTime: md(at), Alertname: name, ExpAlerts: []ExpAlert{}})
 		}
 	}
 	return []TestGroup{g}, nil
+}
+
+// pacedAlerts are the alerts that judge a period KPI by its pace: the
+// forecast and the thresholds that are shares of the target. An absolute
+// threshold judges the value as it is, so a value that accrues over the
+// period may breach it while on pace, and the threshold tests cover it.
+func (x kpiCtx) pacedAlerts() []string {
+	var out []string
+	for _, l := range x.levels() {
+		if x.gated(l) {
+			out = append(out, l.alert)
+		}
+	}
+	return append(out, catalog.AlertForecastMiss)
 }
