@@ -26,6 +26,7 @@ const (
 	RuleIntervalShort    = "interval-short"       // interval under 30s (warning)
 	RuleDSNPassword      = "dsn-literal-password" // DSN holds a password instead of ${ENV} or dsn_file
 	RulePeriodSQL        = "period-sql-unbound"   // a period KPI's SQL uses no period parameter (warning)
+	RulePacedShare       = "paced-share"          // a ratio, percent or score is paced as if it accrued (warning)
 )
 
 // Interval limits: a KPI is a business number, and polling a business
@@ -48,6 +49,7 @@ func Lint(cat *catalog.Catalog) []Finding {
 		l.targets()
 		l.interval()
 		l.periodSQL()
+		l.pacedShare()
 		out = append(out, l.out...)
 	}
 	out = append(out, lintSources(cat)...)
@@ -112,6 +114,35 @@ func (l *kpiLinter) interval() {
 	case d < IntervalWarning:
 		l.add(SeverityWarning, RuleIntervalShort, "interval", "interval %s is shorter than %s: is this query cheap enough to run that often?", l.k.Interval, catalog.Duration(IntervalWarning))
 	}
+}
+
+// pacedShare warns when a period KPI whose unit is a share or a score (a
+// week's yield, a month's conversion) is judged by its pace: the forecast
+// and percent-of-target thresholds compare the value with a share of the
+// target that grows from zero over the period, as a count or an amount
+// does, so a steady 30% reads as far ahead at the period's start.
+func (l *kpiLinter) pacedShare() {
+	k := l.k
+	if k.Period == catalog.PeriodNone || (k.Unit != catalog.UnitRatio && k.Unit != catalog.UnitPercent && k.Unit != catalog.UnitScore) {
+		return
+	}
+	var paced []string
+	if k.ForecastEnabled() {
+		paced = append(paced, "the forecast")
+	}
+	if th := k.Thresholds; th != nil {
+		if th.Warning != nil && th.Warning.OfTarget {
+			paced = append(paced, "the warning threshold")
+		}
+		if th.Critical != nil && th.Critical.OfTarget {
+			paced = append(paced, "the critical threshold")
+		}
+	}
+	if len(paced) == 0 {
+		return
+	}
+	l.add(SeverityWarning, RulePacedShare, "period", "a %s does not accrue over the %s, but %s compare%s it with a share of the target that grows from zero: set forecast: false and give absolute thresholds",
+		k.Unit, k.Period, strings.Join(paced, " and "), map[bool]string{true: "s", false: ""}[len(paced) == 1])
 }
 
 // periodSQL warns when a period KPI's SQL counts its period by itself: SQL
