@@ -78,17 +78,20 @@ const ManifestFile = ".kpi_exporter-files"
 // KPI deleted from the catalog takes its rule files, tests and dashboards
 // with it, and no other file is ever touched.
 func Write(dir string, files []File) (int, error) {
-	w := &writer{dir: dir}
-	if err := w.stage(files); err != nil {
-		w.abort()
-		return 0, fmt.Errorf("write output: %w", err)
+	w := NewWriter(dir)
+	if err := w.Stage(files); err != nil {
+		return 0, err
 	}
-	return w.commit()
+	return w.Commit()
 }
 
-// writer puts files in place through temporary files.
-type writer struct {
+// Writer is Write in steps, for output made in parts: each Stage encodes
+// and writes its files to temporary files, so that a part's values can be
+// dropped before the next part is made, and Commit puts them all in place
+// at once. Abort, or a failed Stage, leaves dir as it was.
+type Writer struct {
 	dir     string
+	seen    map[string]bool
 	written []string // slash paths, in files' order
 	pending []pending
 	// made are the directories writer created, removed again by abort
@@ -96,34 +99,45 @@ type writer struct {
 	made []string
 }
 
+// NewWriter starts writing below dir.
+func NewWriter(dir string) *Writer { return &Writer{dir: dir, seen: map[string]bool{}} }
+
 type pending struct{ tmp, dst string }
 
-// stage checks every path, creates the directories, and encodes and writes
-// each file to its temporary file, on up to GOMAXPROCS goroutines.
-func (w *writer) stage(files []File) error {
-	seen := make(map[string]bool, len(files))
+// Stage checks every path, creates the directories, and encodes and writes
+// each file to its temporary file, on up to GOMAXPROCS goroutines. On error
+// it aborts: everything staged so far is removed.
+func (w *Writer) Stage(files []File) error {
+	if err := w.stage(files); err != nil {
+		w.Abort()
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+func (w *Writer) stage(files []File) error {
 	for _, f := range files {
 		p := filepath.FromSlash(f.Path)
 		if f.Path == "" || filepath.IsAbs(p) || !filepath.IsLocal(p) {
 			return fmt.Errorf("path %q is not inside the output directory", f.Path)
 		}
-		if seen[f.Path] {
+		if w.seen[f.Path] {
 			return fmt.Errorf("%s is generated twice", f.Path)
 		}
-		seen[f.Path] = true
+		w.seen[f.Path] = true
 		w.written = append(w.written, f.Path)
 		if err := w.mkdirAll(filepath.Dir(filepath.Join(w.dir, p))); err != nil {
 			return err
 		}
 	}
-	w.pending = make([]pending, len(files))
+	staged := make([]pending, len(files))
 	errs := make([]error, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for i := range next {
-				w.pending[i], errs[i] = stageFile(w.dir, files[i])
+				staged[i], errs[i] = stageFile(w.dir, files[i])
 			}
 		})
 	}
@@ -132,6 +146,7 @@ func (w *writer) stage(files []File) error {
 	}
 	close(next)
 	wg.Wait()
+	w.pending = append(w.pending, staged...)
 	return errors.Join(errs...)
 }
 
@@ -171,7 +186,7 @@ func writeTemp(dst string, data []byte) (string, error) {
 }
 
 // mkdirAll creates dir and its missing parents, remembering which it made.
-func (w *writer) mkdirAll(dir string) error {
+func (w *Writer) mkdirAll(dir string) error {
 	var missing []string
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(d); err == nil {
@@ -189,10 +204,10 @@ func (w *writer) mkdirAll(dir string) error {
 	return nil
 }
 
-// commit renames every staged file into place, then writes the manifest and
+// Commit renames every staged file into place, then writes the manifest and
 // removes what the previous manifest lists and this one does not. If a
 // rename fails, the files not yet renamed are removed.
-func (w *writer) commit() (int, error) {
+func (w *Writer) Commit() (int, error) {
 	old, _ := os.ReadFile(filepath.Join(w.dir, ManifestFile))
 	for i, p := range w.pending {
 		if err := os.Rename(p.tmp, p.dst); err != nil {
@@ -229,9 +244,9 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// abort removes every staged file, and the directories writer created that
-// are empty then.
-func (w *writer) abort() {
+// Abort removes every staged file, and the directories the writer created
+// that are empty then.
+func (w *Writer) Abort() {
 	for _, p := range w.pending {
 		if p.tmp != "" {
 			os.Remove(p.tmp)

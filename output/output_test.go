@@ -109,6 +109,50 @@ func TestAValueThatCannotBeEncodedLeavesTheDirectoryAsItWas(t *testing.T) {
 	}
 }
 
+// TestAWriterInPartsIsOneWrite: files staged in several parts are put in
+// place together; a path staged twice across parts, or a part that fails,
+// leaves the directory as it was, including what earlier parts staged.
+func TestAWriterInPartsIsOneWrite(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keep.yml"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, second := range [][]File{
+		{{Path: "a/one.yml", Value: 2}},
+		{{Path: "b/bad.json", Value: math.Inf(1)}},
+	} {
+		w := NewWriter(dir)
+		if err := w.Stage([]File{{Path: "keep.yml", Value: "new"}, {Path: "a/one.yml", Value: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Stage(second); err == nil {
+			t.Fatalf("staged %s after the first part", second[0].Path)
+		}
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != 1 || read(t, dir, "keep.yml") != "old" {
+			t.Errorf("a failed part left %v, keep.yml %q", entries, read(t, dir, "keep.yml"))
+		}
+	}
+	w := NewWriter(dir)
+	for _, part := range [][]File{{{Path: "keep.yml", Value: "new"}}, {{Path: "a/one.yml", Value: 1}}, {{Path: "b/two.md", Data: []byte("two")}}} {
+		if err := w.Stage(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if read(t, dir, "keep.yml") != "old" {
+		t.Error("a staged file is in place before Commit")
+	}
+	if n, err := w.Commit(); err != nil || n != 3 {
+		t.Fatalf("commit: %d files, %v", n, err)
+	}
+	if !strings.Contains(read(t, dir, "keep.yml"), "new") {
+		t.Errorf("keep.yml is %q", read(t, dir, "keep.yml"))
+	}
+	if read(t, dir, "b/two.md") != "two" || !strings.Contains(read(t, dir, ManifestFile), "a/one.yml") {
+		t.Error("the parts are not all written and listed in the manifest")
+	}
+}
+
 func TestWriteRemovesOnlyFilesItNoLongerWrites(t *testing.T) {
 	dir := t.TempDir()
 	files := func(paths ...string) []File {
