@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
@@ -139,7 +138,7 @@ func (ctl *ControlCheck) oneSided() int {
 // tolerance. Nothing when no KPI has a control.
 func controlTable(r CheckReport) []byte {
 	var b bytes.Buffer
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := newTable(&b)
 	found := false
 	for _, k := range r.KPIs {
 		ctl := k.Control

@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -14,7 +13,7 @@ import (
 // the lint findings, the problems and the warnings, and a verdict line.
 func CheckTable(r CheckReport) []byte {
 	var b bytes.Buffer
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := newTable(&b)
 	fmt.Fprintln(tw, "KPI\tSOURCE\tROWS\tSERIES\tNULLS\tDUPLICATES\tOVER LIMIT\tDURATION\tSAMPLES (value / target)\tCHECK\tSTATUS")
 	for _, k := range r.KPIs {
 		if k.NotRun {

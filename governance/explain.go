@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
@@ -157,7 +156,7 @@ func writeRows(b *bytes.Buffer, q ExplainQuery, total, limit int, outcome func(E
 		return
 	}
 	fmt.Fprintf(b, "\nFirst rows (at most %d):\n", limit)
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	tw := newTable(b)
 	fmt.Fprintf(tw, "  ROW\t%s\tOUTCOME\n", strings.ToUpper(strings.Join(q.Columns, "\t")))
 	for _, r := range rows {
 		cells := make([]string, len(r.Values))
