@@ -58,19 +58,6 @@ func (x kpiCtx) controlTests() ([]TestGroup, error) {
 // controlErrorTests: control errors that keep coming fire the control-errors
 // alert; old ones do not.
 func (x kpiCtx) controlErrorTests() ([]TestGroup, error) {
-	at := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
-	step := min(time.Minute, max(time.Second, (x.errorsWindow()/5).Truncate(time.Second)))
-	n := steps(at, step)
-	reason := map[string]string{catalog.LabelKPI: x.k.Name, catalog.LabelReason: catalog.ReasonQuery}
-	l := x.controlErrorLabels()
-	l[catalog.LabelReason] = catalog.ReasonQuery
-	e, err := x.expect(catalog.AlertControlErrors, l, 0, nil, at)
-	if err != nil {
-		return nil, err
-	}
-	fire := x.group("control errors fire while they keep coming", step, selfSeries(catalog.SelfControlErrors, reason, "0+1x"+itoa(n)))
-	fire.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertControlErrors, ExpAlerts: []ExpAlert{e}}}
-	calm := x.group("old control errors do not fire", step, selfSeries(catalog.SelfControlErrors, reason, constant(3, n)))
-	calm.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: catalog.AlertControlErrors, ExpAlerts: []ExpAlert{}}}
-	return []TestGroup{fire, calm}, nil
+	return x.keepsFailingTests(catalog.SelfControlErrors, catalog.AlertControlErrors, x.controlErrorLabels(),
+		"control errors fire while they keep coming", "old control errors do not fire")
 }

@@ -248,27 +248,31 @@ func (x kpiCtx) anomalyTests() ([]TestGroup, error) {
 // errorTests cover the collection-errors alert: a counter that keeps
 // growing fires it, one that stays does not.
 func (x kpiCtx) errorTests() ([]TestGroup, error) {
-	var out []TestGroup
-	// Collection errors: a counter that keeps growing, and one that stays.
-	errAt := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
+	return x.keepsFailingTests(catalog.SelfErrors, catalog.AlertCollectionErrors, x.selfAlertLabels(catalog.SeverityWarning),
+		"collection errors fire while errors keep coming", "old collection errors do not fire")
+}
+
+// keepsFailingTests cover an alert on an error counter of the exporter's
+// (metric, by kpi and reason): errors that keep coming fire alert with
+// labels and the reason; a counter that stays does not. The two groups are
+// named fires and calm.
+func (x kpiCtx) keepsFailingTests(metric, alert string, labels map[string]string, fires, calm string) ([]TestGroup, error) {
+	at := ceilTo(x.errorsWindow(), time.Minute) + 3*time.Minute
 	// increase needs two samples in its window: a window under a minute
 	// needs samples more often than once a minute.
 	step := min(time.Minute, max(time.Second, (x.errorsWindow()/5).Truncate(time.Second)))
-	n := steps(errAt, step)
+	n := steps(at, step)
 	reason := map[string]string{catalog.LabelKPI: x.k.Name, catalog.LabelReason: catalog.ReasonQuery}
-	l := x.selfAlertLabels(catalog.SeverityWarning)
-	l[catalog.LabelReason] = catalog.ReasonQuery
-	e, err := x.expect(catalog.AlertCollectionErrors, l, 0, nil, errAt)
+	labels[catalog.LabelReason] = catalog.ReasonQuery
+	e, err := x.expect(alert, labels, 0, nil, at)
 	if err != nil {
 		return nil, err
 	}
-	g := x.group("collection errors fire while errors keep coming", step, selfSeries(catalog.SelfErrors, reason, "0+1x"+itoa(n)))
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{e}}}
-	out = append(out, g)
-	g = x.group("old collection errors do not fire", step, selfSeries(catalog.SelfErrors, reason, constant(3, n)))
-	g.AlertRuleTests = []AlertTest{{EvalTime: md(errAt), Alertname: catalog.AlertCollectionErrors, ExpAlerts: []ExpAlert{}}}
-	out = append(out, g)
-	return out, nil
+	g := x.group(fires, step, selfSeries(metric, reason, "0+1x"+itoa(n)))
+	g.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: alert, ExpAlerts: []ExpAlert{e}}}
+	c := x.group(calm, step, selfSeries(metric, reason, constant(3, n)))
+	c.AlertRuleTests = []AlertTest{{EvalTime: md(at), Alertname: alert, ExpAlerts: []ExpAlert{}}}
+	return []TestGroup{g, c}, nil
 }
 
 // thresholdAsserts are the alert tests of one threshold scenario: the alerts
