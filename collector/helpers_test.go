@@ -11,24 +11,14 @@ import (
 	"time"
 
 	"github.com/kpi-exporter/kpi_exporter/catalog"
+	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 // sqliteFile creates a SQLite database in a temp dir, runs setup on it with a
 // writable connection, and returns its path.
 func sqliteFile(t testing.TB, setup ...string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range append([]string{"PRAGMA user_version = 1"}, setup...) {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("setup %q: %v", s, err)
-		}
-	}
-	return path
+	return testdb.SQLiteFile(t, filepath.Join(t.TempDir(), "test.db"), append([]string{"PRAGMA user_version = 1"}, setup...)...)
 }
 
 // loadCatalog parses a catalog held in a string.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,7 +33,7 @@ func TestChineseCatalogEndToEnd(t *testing.T) {
 	}
 	// 156,000 cancelled orders in 华东: above the critical 100,000.
 	db := filepath.Join(dir, "warehouse.db")
-	writeSQLite(t, db, "CREATE TABLE cancelled (region TEXT NOT NULL, n INTEGER NOT NULL)",
+	testdb.SQLiteFile(t, db, "CREATE TABLE cancelled (region TEXT NOT NULL, n INTEGER NOT NULL)",
 		"INSERT INTO cancelled VALUES ('华东', 156000), ('华北', 1200)")
 	tmpl, err := os.ReadFile(filepath.Join("testdata", "catalog_zh.yml"))
 	if err != nil {
@@ -86,21 +85,6 @@ func TestChineseCatalogEndToEnd(t *testing.T) {
 			if !strings.Contains(string(b), w) {
 				t.Errorf("%s lacks %q", file, w)
 			}
-		}
-	}
-}
-
-// writeSQLite creates a SQLite database file with the given statements.
-func writeSQLite(t testing.TB, path string, stmts ...string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
 		}
 	}
 }

@@ -400,18 +400,7 @@ func containsSecret(text, secret string) bool {
 // sqliteFile creates a SQLite database file set up by stmts.
 func sqliteFile(t testing.TB, stmts ...string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "local.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	return path
+	return testdb.SQLiteFile(t, filepath.Join(t.TempDir(), "local.db"), stmts...)
 }
 
 // lastLines returns the last n log lines that mention kpi.

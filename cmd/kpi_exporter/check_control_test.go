@@ -1,31 +1,20 @@
 package main
 
 import (
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kpi-exporter/kpi_exporter/internal/testdb"
 )
 
 // sqliteLedger makes a real SQLite ledger that books amer 2 more than the
 // shop's orders and emea the same.
 func sqliteLedger(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
+	return testdb.SQLiteFile(t, filepath.Join(t.TempDir(), "ledger.db"),
 		"CREATE TABLE ledger (area TEXT, booked REAL)",
-		"INSERT INTO ledger VALUES ('emea', 15), ('amer', 9), ('apac', 4)",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
+		"INSERT INTO ledger VALUES ('emea', 15), ('amer', 9), ('apac', 4)")
 }
 
 func TestCheckShowsTheControlBesideTheKPI(t *testing.T) {

@@ -39,21 +39,9 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // sqliteShop makes a real SQLite database with one table of orders.
 func sqliteShop(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
+	return testdb.SQLiteFile(t, filepath.Join(t.TempDir(), "shop.db"),
 		"CREATE TABLE orders (region TEXT, amount REAL)",
-		"INSERT INTO orders VALUES ('emea', 10), ('emea', 5), ('amer', 7), ('apac', NULL)",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
+		"INSERT INTO orders VALUES ('emea', 10), ('emea', 5), ('amer', 7), ('apac', NULL)")
 }
 
 func countOrders(t *testing.T, path string) int {
