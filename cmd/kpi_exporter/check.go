@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,13 +40,9 @@ func newCheckCmd(app *kingpin.Application) *checkCmd {
 func (c *checkCmd) FullCommand() string { return c.cmd.FullCommand() }
 
 func (c *checkCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
-	cat, err := catalog.Load(*c.configFiles...)
-	if err != nil {
-		fmt.Fprintf(stderr, "kpi_exporter check: load catalog:\n%v\n", err)
-		if errors.Is(err, catalog.ErrInvalid) {
-			return exitLint
-		}
-		return exitFailure
+	cat, code := loadCatalog("check", *c.configFiles, stderr)
+	if cat == nil {
+		return code
 	}
 	report := governance.CheckReport{Files: cat.Files, Lint: governance.Lint(cat)}
 	if *c.queries {
@@ -61,10 +55,7 @@ func (c *checkCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 		}
 	}
 	if *c.output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(report); err != nil {
-			fmt.Fprintf(stderr, "kpi_exporter check: %v\n", err)
+		if !writeJSON("check", report, stdout, stderr) {
 			return exitFailure
 		}
 	} else {

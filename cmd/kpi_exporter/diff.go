@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,10 +61,7 @@ func (d *diffCmd) Run(_ context.Context, stdout, stderr io.Writer) int {
 	case "markdown":
 		stdout.Write(governance.DiffMarkdown(r))
 	case "json":
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			fmt.Fprintf(stderr, "kpi_exporter diff: %v\n", err)
+		if !writeJSON("diff", r, stdout, stderr) {
 			return exitFailure
 		}
 	default:

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -58,13 +56,9 @@ func (c *explainCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 		}
 		at = t
 	}
-	cat, err := catalog.Load(*c.configFiles...)
-	if err != nil {
-		fmt.Fprintf(stderr, "kpi_exporter explain: load catalog:\n%v\n", err)
-		if errors.Is(err, catalog.ErrInvalid) {
-			return exitLint
-		}
-		return exitFailure
+	cat, code := loadCatalog("explain", *c.configFiles, stderr)
+	if cat == nil {
+		return code
 	}
 	k := cat.KPI(*c.kpi)
 	if k == nil {
@@ -82,10 +76,7 @@ func (c *explainCmd) Run(ctx context.Context, stdout, stderr io.Writer) int {
 	e := runner.explain(ctx, k, at, *c.rows)
 	runner.Close()
 	if *c.output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(e); err != nil {
-			fmt.Fprintf(stderr, "kpi_exporter explain: %v\n", err)
+		if !writeJSON("explain", e, stdout, stderr) {
 			return exitFailure
 		}
 	} else {

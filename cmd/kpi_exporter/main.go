@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
+
+	"github.com/kpi-exporter/kpi_exporter/catalog"
 )
 
 // Exit codes, as promtool uses them.
@@ -77,4 +81,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitOK
+}
+
+// loadCatalog loads the catalog files for the command name. When it fails
+// it prints every error and returns a nil catalog and the exit code: exitLint
+// for a catalog that is invalid, exitFailure for one that cannot be read.
+func loadCatalog(name string, files []string, stderr io.Writer) (*catalog.Catalog, int) {
+	cat, err := catalog.Load(files...)
+	if err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter %s: load catalog:\n%v\n", name, err)
+		if errors.Is(err, catalog.ErrInvalid) {
+			return nil, exitLint
+		}
+		return nil, exitFailure
+	}
+	return cat, exitOK
+}
+
+// writeJSON writes v as --output=json does for every command: indented, one
+// document. It reports false after printing why it could not.
+func writeJSON(name string, v any, stdout, stderr io.Writer) bool {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(stderr, "kpi_exporter %s: %v\n", name, err)
+		return false
+	}
+	return true
 }
